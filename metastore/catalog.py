@@ -1,0 +1,87 @@
+"""The catalog store interface: what the HMS semantics layer needs from persistence.
+
+One abstract interface, thin backends (``metastore.store.sql_catalog.SqlCatalog`` today); every
+method is a single transaction and raises only ``metastore.exceptions`` errors.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from metastore.model import Database, Function, Partition, Table, TableMeta
+from metastore.partition_filter import Expr
+
+
+@dataclass(slots=True)
+class TableUpdate:
+    """A replacement definition for a table, with the conditions and side effects to apply."""
+
+    table: Table
+    expected_parameter: tuple[str, str] | None = None  # compare-and-swap on one table parameter
+    cascade_columns: bool = False  # give every partition the table's new columns
+    relocate: tuple[str, str] | None = None  # rewrite partition locations old prefix -> new prefix
+
+
+class Catalog(ABC):
+    # databases
+    @abstractmethod
+    def get_database(self, name: str) -> Database: ...
+    @abstractmethod
+    def list_database_names(self) -> list[str]: ...
+    @abstractmethod
+    def create_database(self, db: Database) -> None: ...
+    @abstractmethod
+    def alter_database(self, name: str, db: Database) -> None: ...
+    @abstractmethod
+    def drop_database(self, name: str, *, require_empty: bool) -> Database: ...
+
+    # tables
+    @abstractmethod
+    def get_table(self, db: str, name: str) -> Table: ...
+    @abstractmethod
+    def get_tables(self, db: str, names: Sequence[str]) -> list[Table]: ...
+    @abstractmethod
+    def list_table_names(self, db: str, table_type: str | None = None) -> list[str]: ...
+    @abstractmethod
+    def list_table_meta(self, db_names: Sequence[str] | None, table_types: Sequence[str] | None) -> list[TableMeta]: ...
+    @abstractmethod
+    def create_table(self, table: Table) -> None: ...
+    @abstractmethod
+    def alter_table(self, db: str, name: str, update: TableUpdate) -> None: ...
+    @abstractmethod
+    def drop_table(self, db: str, name: str, *, partition_locations: bool = False) -> tuple[Table, list[str]]: ...
+
+    # partitions
+    @abstractmethod
+    def list_partitions(
+        self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
+        max_parts: int = -1, names_only: bool = False,
+    ) -> list[Partition] | list[str]: ...
+    @abstractmethod
+    def count_partitions(self, db: str, table: str, expr: Expr | None) -> int: ...
+    @abstractmethod
+    def get_partitions_by_names(self, db: str, table: str, names: Sequence[str]) -> list[Partition]: ...
+    @abstractmethod
+    def get_partition(self, db: str, table: str, values: Sequence[str]) -> Partition: ...
+    @abstractmethod
+    def add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool) -> list[Partition]: ...
+    @abstractmethod
+    def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None: ...
+    @abstractmethod
+    def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None: ...
+    @abstractmethod
+    def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]: ...
+
+    # functions
+    @abstractmethod
+    def get_function(self, db: str, name: str) -> Function: ...
+    @abstractmethod
+    def list_functions(self, db: str | None = None) -> list[Function]: ...
+    @abstractmethod
+    def create_function(self, fn: Function) -> None: ...
+    @abstractmethod
+    def alter_function(self, db: str, name: str, fn: Function) -> None: ...
+    @abstractmethod
+    def drop_function(self, db: str, name: str) -> None: ...

@@ -1,0 +1,72 @@
+"""``metahive``: one command with subcommands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from metastore import __version__
+
+DEFAULT_DB = "sqlite:///metahive.db"
+console = Console(stderr=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="metahive")
+def main() -> None:
+    """metahive: a Hive Metastore-compatible catalog server, crawlers and schema-change audit."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=9083, show_default=True, type=int, help="Thrift port.")
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
+              help="Catalog database: sqlite:///path or postgresql://user@host/db.")
+@click.option("--warehouse", default="./warehouse", show_default=True,
+              help="Warehouse root for managed databases and tables (local path or file: URI).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default: number of CPUs).")
+@click.option("--log-level", default="INFO", show_default=True)
+def serve(host: str, port: int, db_url: str, warehouse: str, workers: int | None, log_level: str) -> None:
+    """Serve the Hive Metastore Thrift protocol."""
+    from metastore.app import SchemaMismatch, configure_logging, run_server
+
+    configure_logging(log_level)
+    try:
+        run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1)
+    except SchemaMismatch as e:
+        console.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
+    except OSError as e:
+        console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {e.strerror or e}")
+        sys.exit(2)
+
+
+@main.group()
+def db() -> None:
+    """Catalog database schema."""
+
+
+@db.command()
+@click.option("--db", "db_url", default=DEFAULT_DB, show_default=True)
+def upgrade(db_url: str) -> None:
+    """Create or upgrade the catalog schema to this version's revision."""
+    from metastore.app import ensure_sqlite_folder
+    from metastore.store import migrate
+    from metastore.store.engine import create_engine
+
+    ensure_sqlite_folder(db_url)
+    engine = create_engine(db_url)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    console.print(f"catalog schema: {before or 'empty'} -> {after}")
+
+
+if __name__ == "__main__":
+    main()

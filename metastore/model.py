@@ -1,0 +1,147 @@
+"""Domain model of the catalog: plain dataclasses, independent of Thrift and SQL.
+
+Field names are the snake_case forms of the Hive Metastore struct fields (``tableName`` ->
+``table_name``) so the wire adapter can convert mechanically. Collections default to empty, never
+``None``: clients (Spark, PyIceberg) dereference them without checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class PrincipalType(IntEnum):
+    USER = 1
+    ROLE = 2
+    GROUP = 3
+
+
+class TableType:
+    MANAGED = "MANAGED_TABLE"
+    EXTERNAL = "EXTERNAL_TABLE"
+    VIEW = "VIRTUAL_VIEW"
+    MATERIALIZED_VIEW = "MATERIALIZED_VIEW"
+
+
+@dataclass(slots=True)
+class FieldSchema:
+    name: str = ""
+    type: str = ""
+    comment: str | None = None
+
+
+@dataclass(slots=True)
+class SerDeInfo:
+    name: str | None = None
+    serialization_lib: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    serializer_class: str | None = None
+    deserializer_class: str | None = None
+    serde_type: int | None = None
+
+
+@dataclass(slots=True)
+class Order:
+    col: str = ""
+    order: int = 1
+
+
+@dataclass(slots=True)
+class SkewedInfo:
+    skewed_col_names: list[str] = field(default_factory=list)
+    skewed_col_values: list[list[str]] = field(default_factory=list)
+    skewed_col_value_location_maps: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StorageDescriptor:
+    cols: list[FieldSchema] = field(default_factory=list)
+    location: str | None = None
+    input_format: str | None = None
+    output_format: str | None = None
+    compressed: bool = False
+    num_buckets: int = -1
+    serde_info: SerDeInfo = field(default_factory=SerDeInfo)
+    bucket_cols: list[str] = field(default_factory=list)
+    sort_cols: list[Order] = field(default_factory=list)
+    parameters: dict[str, str] = field(default_factory=dict)
+    skewed_info: SkewedInfo = field(default_factory=SkewedInfo)
+    stored_as_sub_directories: bool = False
+
+
+@dataclass(slots=True)
+class Database:
+    name: str = ""
+    description: str | None = None
+    location_uri: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    owner_name: str | None = None
+    owner_type: int | None = PrincipalType.USER
+    catalog_name: str | None = None
+    create_time: int | None = None
+    managed_location_uri: str | None = None
+
+
+@dataclass(slots=True)
+class Table:
+    table_name: str = ""
+    db_name: str = ""
+    owner: str | None = None
+    create_time: int = 0
+    last_access_time: int = 0
+    retention: int = 0
+    sd: StorageDescriptor = field(default_factory=StorageDescriptor)
+    partition_keys: list[FieldSchema] = field(default_factory=list)
+    parameters: dict[str, str] = field(default_factory=dict)
+    view_original_text: str | None = None
+    view_expanded_text: str | None = None
+    table_type: str | None = None
+    temporary: bool = False
+    rewrite_enabled: bool | None = None
+    cat_name: str | None = None
+    owner_type: int | None = PrincipalType.USER
+    write_id: int = -1
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Partition:
+    values: list[str] = field(default_factory=list)
+    db_name: str = ""
+    table_name: str = ""
+    create_time: int = 0
+    last_access_time: int = 0
+    sd: StorageDescriptor = field(default_factory=StorageDescriptor)
+    parameters: dict[str, str] = field(default_factory=dict)
+    cat_name: str | None = None
+    write_id: int = -1
+
+
+@dataclass(slots=True)
+class ResourceUri:
+    resource_type: int = 1
+    uri: str = ""
+
+
+@dataclass(slots=True)
+class Function:
+    function_name: str = ""
+    db_name: str = ""
+    class_name: str | None = None
+    owner_name: str | None = None
+    owner_type: int | None = PrincipalType.USER
+    create_time: int = 0
+    function_type: int = 1
+    resource_uris: list[ResourceUri] = field(default_factory=list)
+    cat_name: str | None = None
+
+
+@dataclass(slots=True)
+class TableMeta:
+    db_name: str
+    table_name: str
+    table_type: str
+    comments: str | None = None
+    cat_name: str | None = None

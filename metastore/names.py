@@ -1,0 +1,121 @@
+"""Identifier rules, Hive name patterns and partition-name escaping, as Hive clients expect them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from metastore.exceptions import InvalidObjectError, MetaError
+
+MAX_NAME_LENGTH = 128
+MAX_COLUMN_NAME_LENGTH = 767
+DEFAULT_PARTITION_NAME = "__HIVE_DEFAULT_PARTITION__"
+
+_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
+# Characters Hive's FileUtils.escapePathName turns into %XX in partition names and paths.
+_ESCAPED = frozenset([chr(c) for c in range(1, 0x20)] + list("\"#%'*/:=?\\\x7f{[]^"))
+_UNESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def normalize_name(kind: str, name: str | None) -> str:
+    """Validate a database/table/function name and return it lowercased, as Hive stores it."""
+    if name is None or name == "":
+        raise InvalidObjectError(f"{kind} name is empty; give a name of letters, digits and underscores")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidObjectError(
+            f"{kind} name '{name[:40]}...' is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"
+        )
+    if not _NAME_RE.fullmatch(name):
+        raise InvalidObjectError(
+            f"{kind} name '{name}' is not valid: use only letters, digits and underscores"
+        )
+    return name.lower()
+
+
+def lookup_name(name: str | None) -> str:
+    """Lowercase a name used for lookup (no validation: a bad name simply finds nothing)."""
+    return (name or "").lower()
+
+
+def split_catalog_prefix(db_name: str | None) -> str:
+    """Strip Hive 3's ``@catalog#db`` prefix (Trino with a catalog name) down to the database name."""
+    if db_name and db_name.startswith("@"):
+        _, _, rest = db_name.partition("#")
+        return rest
+    return db_name or ""
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """Hive's name pattern: alternatives split on ``|``, ``*`` means ``.*``, case-insensitive full match.
+
+    Returns None for "match everything". A pattern that is not a valid regex is matched literally
+    rather than failing the call (the Java server fails; a listing that errors helps nobody).
+    """
+    if pattern is None or pattern.strip() in ("", "*", ".*"):
+        return None
+    alternatives = []
+    for part in pattern.split("|"):
+        part = part.strip()
+        if not part:
+            continue
+        regex = part.replace("*", ".*")
+        try:
+            re.compile(regex)
+        except re.error:
+            regex = re.escape(part)
+        alternatives.append(f"(?:{regex})")
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def filter_names(names: Iterable[str], pattern: str | None) -> list[str]:
+    """Names that match a Hive pattern, in the given order."""
+    compiled = compile_pattern(pattern)
+    if compiled is None:
+        return list(names)
+    return [n for n in names if compiled.fullmatch(n)]
+
+
+def escape_path_name(value: str) -> str:
+    """Hive's ``FileUtils.escapePathName``: reserved characters become ``%XX``."""
+    if not any(c in _ESCAPED for c in value):
+        return value
+    return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in value)
+
+
+def unescape_path_name(value: str) -> str:
+    return _UNESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), value) if "%" in value else value
+
+
+def make_partition_name(keys: Sequence[str], values: Sequence[str | None]) -> str:
+    """``k1=v1/k2=v2`` with Hive escaping; empty or null values become the default partition."""
+    return "/".join(
+        f"{escape_path_name(k)}={escape_path_name(v) if v else DEFAULT_PARTITION_NAME}"
+        for k, v in zip(keys, values, strict=True)
+    )
+
+
+def parse_partition_name(name: str) -> list[tuple[str, str]]:
+    """Split an escaped partition name into ``(key, value)`` pairs (unescaped)."""
+    pairs = []
+    for fragment in name.split("/"):
+        key, sep, value = fragment.partition("=")
+        if not sep or not key:
+            raise MetaError(
+                f"Invalid partition name '{name}': expected key=value pairs separated by '/'"
+            )
+        pairs.append((unescape_path_name(key).lower(), unescape_path_name(value)))
+    return pairs
+
+
+def partition_values_from_name(name: str, keys: Sequence[str]) -> list[str]:
+    """Values in key order for a partition name; the keys must be exactly the table's keys."""
+    pairs = parse_partition_name(name)
+    if [k for k, _ in pairs] != [k.lower() for k in keys]:
+        raise MetaError(
+            f"Partition name '{name}' does not match the partition keys ({', '.join(keys)})"
+        )
+    return [v for _, v in pairs]

@@ -1,0 +1,119 @@
+"""The catalog's relational schema (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Designed for the hot paths: a table is one row (definition as JSON documents) plus a shared column
+set; a partition is one row plus one indexed row per key value, so partition filters run in SQL
+and reads never issue a statement per column or per partition.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Byte-wise ordering for names and partition values on PostgreSQL, as on SQLite and in Java.
+BinaryText = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+Doc = sa.Text  # a JSON document, never queried by field
+
+databases = sa.Table(
+    "mh_databases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", BinaryText, nullable=False, unique=True),
+    sa.Column("catalog_name", sa.Text, nullable=False, server_default="hive"),
+    sa.Column("description", sa.Text),
+    sa.Column("location_uri", sa.Text),
+    sa.Column("managed_location_uri", sa.Text),
+    sa.Column("owner_name", sa.Text),
+    sa.Column("owner_type", sa.Integer),
+    sa.Column("create_time", sa.Integer, nullable=False),
+    sa.Column("parameters", Doc, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+)
+
+tables = sa.Table(
+    "mh_tables",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("db_id", sa.Integer, sa.ForeignKey("mh_databases.id"), nullable=False),
+    sa.Column("name", BinaryText, nullable=False),
+    sa.Column("table_type", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column("owner_type", sa.Integer),
+    sa.Column("create_time", sa.Integer, nullable=False),
+    sa.Column("last_access_time", sa.Integer, nullable=False),
+    sa.Column("retention", sa.Integer, nullable=False),
+    sa.Column("view_original_text", sa.Text),
+    sa.Column("view_expanded_text", sa.Text),
+    sa.Column("temporary", sa.Boolean, nullable=False),
+    sa.Column("rewrite_enabled", sa.Boolean),
+    sa.Column("write_id", sa.BigInteger, nullable=False),
+    sa.Column("cd_id", sa.Integer, nullable=False),
+    sa.Column("sd", Doc, nullable=False),
+    sa.Column("partition_keys", Doc, nullable=False),
+    sa.Column("parameters", Doc, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("db_id", "name"),
+)
+
+# Column lists, deduplicated per table by digest: a table and its 1M partitions share one row.
+column_sets = sa.Table(
+    "mh_column_sets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("cols", Doc, nullable=False),
+    sa.UniqueConstraint("digest"),
+)
+
+partitions = sa.Table(
+    "mh_partitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tbl_id", sa.Integer, sa.ForeignKey("mh_tables.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", BinaryText, nullable=False),
+    sa.Column("vals", Doc, nullable=False),
+    sa.Column("create_time", sa.Integer, nullable=False),
+    sa.Column("last_access_time", sa.Integer, nullable=False),
+    sa.Column("write_id", sa.BigInteger, nullable=False),
+    sa.Column("cd_id", sa.Integer, nullable=False),
+    sa.Column("sd", Doc, nullable=False),
+    sa.Column("parameters", Doc, nullable=False),
+    sa.UniqueConstraint("tbl_id", "name"),
+)
+
+# One row per (partition, key): string value and, for integral keys, its number, both indexed.
+partition_values = sa.Table(
+    "mh_partition_values",
+    metadata,
+    sa.Column("part_id", sa.Integer, sa.ForeignKey("mh_partitions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idx", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("tbl_id", sa.Integer, nullable=False),
+    sa.Column("value", BinaryText, nullable=False),
+    sa.Column("num", sa.BigInteger),
+    sa.Index(None, "tbl_id", "idx", "value"),
+    sa.Index(None, "tbl_id", "idx", "num"),
+)
+
+functions = sa.Table(
+    "mh_functions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("db_id", sa.Integer, sa.ForeignKey("mh_databases.id"), nullable=False),
+    sa.Column("name", BinaryText, nullable=False),
+    sa.Column("class_name", sa.Text),
+    sa.Column("owner_name", sa.Text),
+    sa.Column("owner_type", sa.Integer),
+    sa.Column("function_type", sa.Integer, nullable=False),
+    sa.Column("create_time", sa.Integer, nullable=False),
+    sa.Column("resource_uris", Doc, nullable=False),
+    sa.UniqueConstraint("db_id", "name"),
+)

@@ -1,0 +1,596 @@
+"""The SQLAlchemy implementation of the catalog store: one transaction per call, bounded statements.
+
+Every public method is one unit of work: writes run in a single transaction (all or nothing),
+reads issue a fixed number of statements whatever the number of columns or partitions. Optimistic
+versions on tables guard read-modify-write cycles across server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from metastore.catalog import Catalog, TableUpdate
+from metastore.exceptions import (
+    AlreadyExistsError,
+    InvalidOperationError,
+    MetaError,
+    NoSuchObjectError,
+    RetryableStoreError,
+)
+from metastore.hive_types import is_integral
+from metastore.model import Database, FieldSchema, Function, Partition, ResourceUri, Table, TableMeta
+from metastore.names import make_partition_name
+from metastore.partition_filter import Expr
+from metastore.store import codec
+from metastore.store.filters import PartitionQuery
+from metastore.store.schema import (
+    column_sets,
+    databases,
+    functions,
+    partition_values,
+    partitions,
+    tables,
+)
+
+BATCH = 1000  # names per IN list / rows per executemany page
+
+_db = databases.c
+_t = tables.c
+_p = partitions.c
+_f = functions.c
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _digest(cols_json: str) -> str:
+    return hashlib.sha256(cols_json.encode()).hexdigest()
+
+
+class SqlCatalog(Catalog):
+    """Catalog store over SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(write=True)
+        self._cols_cache: dict[int, list[FieldSchema]] = {}
+        self._is_pg = engine.dialect.name == "postgresql"
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._errors(), self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.OperationalError as e:
+            raise RetryableStoreError(
+                f"The catalog database is unavailable ({e.orig.__class__.__name__}: "
+                f"{str(e.orig).strip()[:200]}); retry the call"
+            ) from e
+        except sa.exc.DBAPIError as e:
+            if e.connection_invalidated:
+                raise RetryableStoreError("Lost the connection to the catalog database; retry the call") from e
+            raise
+
+    def _columns(self, conn: Connection, ids: set[int]) -> dict[int, list[FieldSchema]]:
+        """Column sets by id; immutable once committed, so cached per process."""
+        missing = [i for i in ids if i not in self._cols_cache]
+        for chunk in _chunks(missing):
+            for row in conn.execute(sa.select(column_sets.c.id, column_sets.c.cols).where(column_sets.c.id.in_(chunk))):
+                self._cols_cache[row.id] = codec.load_columns(row.cols)
+        return {i: self._cols_cache[i] for i in ids}
+
+    def _column_set_id(self, conn: Connection, cols: list[FieldSchema]) -> int:
+        text = codec.dump_columns(cols)
+        digest = _digest(text)
+        found = conn.execute(sa.select(column_sets.c.id).where(column_sets.c.digest == digest)).scalar()
+        if found is not None:
+            return found
+        insert = (sa.dialects.postgresql.insert if self._is_pg else sa.dialects.sqlite.insert)(column_sets)
+        conn.execute(insert.values(digest=digest, cols=text).on_conflict_do_nothing(index_elements=["digest"]))
+        return conn.execute(sa.select(column_sets.c.id).where(column_sets.c.digest == digest)).scalar_one()
+
+    def _db_row(self, conn: Connection, name: str, *, missing: type[Exception] = NoSuchObjectError) -> Row:
+        row = conn.execute(sa.select(databases).where(_db.name == name)).first()
+        if row is None:
+            raise missing(f"Database '{name}' does not exist")
+        return row
+
+    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
+        cols = columns or [_t.id, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type]
+        row = conn.execute(
+            sa.select(*cols, _db.name.label("db_name"))
+            .select_from(tables.join(databases, _t.db_id == _db.id))
+            .where(_db.name == db, _t.name == name)
+        ).first()
+        if row is None:
+            raise NoSuchObjectError(f"{db}.{name} table not found")
+        return row
+
+    # -- databases --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _to_database(row: Row) -> Database:
+        return Database(
+            name=row.name, description=row.description, location_uri=row.location_uri,
+            parameters=codec.load_params(row.parameters), owner_name=row.owner_name,
+            owner_type=row.owner_type, catalog_name=row.catalog_name, create_time=row.create_time,
+            managed_location_uri=row.managed_location_uri,
+        )
+
+    def get_database(self, name: str) -> Database:
+        with self._read() as conn:
+            return self._to_database(self._db_row(conn, name))
+
+    def list_database_names(self) -> list[str]:
+        with self._read() as conn:
+            return list(conn.execute(sa.select(_db.name).order_by(_db.name)).scalars())
+
+    def create_database(self, db: Database) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute(databases.insert().values(
+                    name=db.name, catalog_name=db.catalog_name or "hive", description=db.description,
+                    location_uri=db.location_uri, managed_location_uri=db.managed_location_uri,
+                    owner_name=db.owner_name, owner_type=db.owner_type,
+                    create_time=db.create_time or _now(), parameters=codec.dump_params(db.parameters),
+                ))
+        except sa.exc.IntegrityError:
+            raise AlreadyExistsError(f"Database {db.name} already exists") from None
+
+    def alter_database(self, name: str, db: Database) -> None:
+        with self._write() as conn:
+            row = self._db_row(conn, name)
+            conn.execute(databases.update().where(_db.id == row.id).values(
+                description=db.description, location_uri=db.location_uri or row.location_uri,
+                managed_location_uri=db.managed_location_uri, owner_name=db.owner_name,
+                owner_type=db.owner_type, parameters=codec.dump_params(db.parameters),
+                version=_db.version + 1,
+            ))
+
+    def drop_database(self, name: str, *, require_empty: bool) -> Database:
+        with self._write() as conn:
+            row = self._db_row(conn, name)
+            has_tables = conn.execute(sa.select(_t.id).where(_t.db_id == row.id).limit(1)).first()
+            if has_tables is not None:
+                if require_empty:
+                    raise InvalidOperationError(f"Database {name} is not empty. One or more tables exist.")
+                self._delete_tables(conn, sa.select(_t.id).where(_t.db_id == row.id).scalar_subquery())
+            conn.execute(functions.delete().where(_f.db_id == row.id))
+            conn.execute(databases.delete().where(_db.id == row.id))
+            return self._to_database(row)
+
+    # -- tables -----------------------------------------------------------------------------------
+
+    _TABLE_COLUMNS = (
+        _t.id, _t.name, _t.table_type, _t.owner, _t.owner_type, _t.create_time, _t.last_access_time,
+        _t.retention, _t.view_original_text, _t.view_expanded_text, _t.temporary, _t.rewrite_enabled,
+        _t.write_id, _t.cd_id, _t.sd, _t.partition_keys, _t.parameters,
+    )
+
+    def _to_table(self, row: Row, cols: list[FieldSchema]) -> Table:
+        return Table(
+            table_name=row.name, db_name=row.db_name, owner=row.owner, create_time=row.create_time,
+            last_access_time=row.last_access_time, retention=row.retention,
+            sd=codec.load_sd(row.sd, cols), partition_keys=codec.load_columns(row.partition_keys),
+            parameters=codec.load_params(row.parameters), view_original_text=row.view_original_text,
+            view_expanded_text=row.view_expanded_text, table_type=row.table_type,
+            temporary=row.temporary, rewrite_enabled=row.rewrite_enabled, cat_name="hive",
+            owner_type=row.owner_type, write_id=row.write_id, id=row.id,
+        )
+
+    def _select_tables(self) -> sa.Select:
+        return (
+            sa.select(*self._TABLE_COLUMNS, _db.name.label("db_name"), column_sets.c.cols)
+            .select_from(tables.join(databases, _t.db_id == _db.id).join(column_sets, column_sets.c.id == _t.cd_id))
+        )
+
+    def get_table(self, db: str, name: str) -> Table:
+        with self._read() as conn:
+            row = conn.execute(self._select_tables().where(_db.name == db, _t.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"{db}.{name} table not found")
+            return self._to_table(row, codec.load_columns(row.cols))
+
+    def get_tables(self, db: str, names: Sequence[str]) -> list[Table]:
+        result: list[Table] = []
+        with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(names))):
+                rows = conn.execute(self._select_tables().where(_db.name == db, _t.name.in_(chunk)).order_by(_t.name))
+                result.extend(self._to_table(r, codec.load_columns(r.cols)) for r in rows)
+        return result
+
+    def list_table_names(self, db: str, table_type: str | None = None) -> list[str]:
+        with self._read() as conn:
+            db_id = self._db_row(conn, db).id
+            query = sa.select(_t.name).where(_t.db_id == db_id).order_by(_t.name)
+            if table_type is not None:
+                query = query.where(_t.table_type == table_type)
+            return list(conn.execute(query).scalars())
+
+    def list_table_meta(self, db_names: Sequence[str] | None, table_types: Sequence[str] | None) -> list[TableMeta]:
+        query = (
+            sa.select(_db.name.label("db_name"), _t.name, _t.table_type, _t.parameters)
+            .select_from(tables.join(databases, _t.db_id == _db.id))
+            .order_by(_db.name, _t.name)
+        )
+        if db_names is not None:
+            query = query.where(_db.name.in_(list(db_names)))
+        if table_types:
+            query = query.where(_t.table_type.in_(list(table_types)))
+        with self._read() as conn:
+            return [
+                TableMeta(r.db_name, r.name, r.table_type or "", codec.load_params(r.parameters).get("comment"), "hive")
+                for r in conn.execute(query)
+            ]
+
+    def _table_values(self, conn: Connection, table: Table) -> dict[str, Any]:
+        return dict(
+            name=table.table_name, table_type=table.table_type, owner=table.owner,
+            owner_type=table.owner_type, create_time=table.create_time,
+            last_access_time=table.last_access_time, retention=table.retention,
+            view_original_text=table.view_original_text, view_expanded_text=table.view_expanded_text,
+            temporary=bool(table.temporary), rewrite_enabled=table.rewrite_enabled,
+            write_id=table.write_id, cd_id=self._column_set_id(conn, table.sd.cols),
+            sd=codec.dump_sd(table.sd), partition_keys=codec.dump_columns(table.partition_keys),
+            parameters=codec.dump_params(table.parameters),
+        )
+
+    def create_table(self, table: Table) -> None:
+        try:
+            with self._write() as conn:
+                db_id = self._db_row(conn, table.db_name).id
+                exists = conn.execute(sa.select(_t.id).where(_t.db_id == db_id, _t.name == table.table_name)).first()
+                if exists is not None:
+                    raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists")
+                conn.execute(tables.insert().values(db_id=db_id, version=1, **self._table_values(conn, table)))
+        except sa.exc.IntegrityError:
+            raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
+
+    def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
+        table = update.table
+        with self._write() as conn:
+            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters])
+            if update.expected_parameter is not None:
+                key, expected = update.expected_parameter
+                current = codec.load_params(row.parameters).get(key)
+                if current != expected:
+                    raise MetaError(
+                        f"The table has been modified. The parameter value for key '{key}' is "
+                        f"'{current}'. The expected was value was '{expected}'"
+                    )
+            values = self._table_values(conn, table)
+            if (table.db_name, table.table_name) != (db, name):
+                new_db = conn.execute(sa.select(_db.id).where(_db.name == table.db_name)).scalar()
+                if new_db is None:
+                    raise InvalidOperationError(
+                        f"Unable to change partition or table. Database {table.db_name} does not exist. "
+                        "Create it first or rename within an existing database."
+                    )
+                clash = conn.execute(sa.select(_t.id).where(_t.db_id == new_db, _t.name == table.table_name)).first()
+                if clash is not None:
+                    raise InvalidOperationError(f"new table {table.db_name}.{table.table_name} already exists")
+                values["db_id"] = new_db
+            done = conn.execute(
+                tables.update().where(_t.id == row.id, _t.version == row.version)
+                .values(version=row.version + 1, **values)
+            ).rowcount
+            if done != 1:
+                raise RetryableStoreError(
+                    f"Table {db}.{name} was changed by another client during this call; retry the call"
+                )
+            if update.cascade_columns:
+                conn.execute(partitions.update().where(_p.tbl_id == row.id).values(cd_id=values["cd_id"]))
+            if update.relocate is not None:
+                self._relocate_partitions(conn, row.id, *update.relocate)
+
+    def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
+        """Rewrite partition locations under the old table directory (after a rename)."""
+        old_prefix = old.rstrip("/") + "/"
+        updates = []
+        for r in conn.execute(sa.select(_p.id, _p.sd).where(_p.tbl_id == tbl_id)):
+            sd = codec.load_sd(r.sd, [])
+            if sd.location and (sd.location == old or sd.location.startswith(old_prefix)):
+                sd.location = new.rstrip("/") + sd.location[len(old.rstrip("/")):]
+                updates.append({"pid": r.id, "sd": codec.dump_sd(sd)})
+        if updates:
+            stmt = partitions.update().where(_p.id == sa.bindparam("pid")).values(sd=sa.bindparam("sd"))
+            conn.execute(stmt, updates)
+
+    def _delete_tables(self, conn: Connection, ids: Any) -> None:
+        conn.execute(partition_values.delete().where(partition_values.c.tbl_id.in_(ids)))
+        conn.execute(partitions.delete().where(_p.tbl_id.in_(ids)))
+        conn.execute(tables.delete().where(_t.id.in_(ids)))
+
+    def drop_table(self, db: str, name: str, *, partition_locations: bool = False) -> tuple[Table, list[str]]:
+        with self._write() as conn:
+            row = conn.execute(self._select_tables().where(_db.name == db, _t.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"{db}.{name} table not found")
+            locations: list[str] = []
+            if partition_locations:
+                for r in conn.execute(sa.select(_p.sd).where(_p.tbl_id == row.id)):
+                    loc = codec.load_sd(r.sd, []).location
+                    if loc:
+                        locations.append(loc)
+            self._delete_tables(conn, [row.id])
+            return self._to_table(row, codec.load_columns(row.cols)), locations
+
+    # -- partitions -------------------------------------------------------------------------------
+
+    def _to_partitions(self, conn: Connection, rows: Sequence[Row], db: str, table: str) -> list[Partition]:
+        cols = self._columns(conn, {r.cd_id for r in rows})
+        load_sd, load_params, load_list = codec.load_sd, codec.load_params, codec.load_list
+        return [
+            Partition(
+                values=load_list(r.vals), db_name=db, table_name=table, create_time=r.create_time,
+                last_access_time=r.last_access_time, sd=load_sd(r.sd, cols[r.cd_id]),
+                parameters=load_params(r.parameters), cat_name="hive", write_id=r.write_id,
+            )
+            for r in rows
+        ]
+
+    _PART_COLUMNS = (_p.vals, _p.create_time, _p.last_access_time, _p.write_id, _p.cd_id, _p.sd, _p.parameters)
+
+    def _partition_query(self, conn: Connection, db: str, table: str) -> tuple[Row, PartitionQuery]:
+        trow = self._table_row(conn, db, table)
+        return trow, PartitionQuery(partitions, codec.load_columns(trow.partition_keys))
+
+    def list_partitions(
+        self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
+        max_parts: int = -1, names_only: bool = False,
+    ) -> list[Partition] | list[str]:
+        with self._read() as conn:
+            trow, pq = self._partition_query(conn, db, table)
+            condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
+            columns = [_p.name] if names_only else list(self._PART_COLUMNS)
+            query = sa.select(*columns).select_from(pq.from_clause()).where(_p.tbl_id == trow.id).order_by(_p.name)
+            if condition is not None:
+                query = query.where(condition)
+            if max_parts is not None and max_parts >= 0:
+                query = query.limit(max_parts)
+            rows = conn.execute(query).all()
+            if names_only:
+                return [r.name for r in rows]
+            return self._to_partitions(conn, rows, trow.db_name, table)
+
+    def count_partitions(self, db: str, table: str, expr: Expr | None) -> int:
+        with self._read() as conn:
+            trow, pq = self._partition_query(conn, db, table)
+            condition = pq.filter_condition(expr)
+            query = sa.select(sa.func.count()).select_from(pq.from_clause()).where(_p.tbl_id == trow.id)
+            if condition is not None:
+                query = query.where(condition)
+            return conn.execute(query).scalar_one()
+
+    def get_partitions_by_names(self, db: str, table: str, names: Sequence[str]) -> list[Partition]:
+        with self._read() as conn:
+            trow = self._table_row(conn, db, table)
+            rows: list[Row] = []
+            for chunk in _chunks(list(dict.fromkeys(names))):
+                rows.extend(conn.execute(
+                    sa.select(*self._PART_COLUMNS, _p.name).where(_p.tbl_id == trow.id, _p.name.in_(chunk))
+                ))
+            rows.sort(key=lambda r: r.name)
+            return self._to_partitions(conn, rows, trow.db_name, table)
+
+    def get_partition(self, db: str, table: str, values: Sequence[str]) -> Partition:
+        with self._read() as conn:
+            trow = self._table_row(conn, db, table)
+            keys = [k.name for k in codec.load_columns(trow.partition_keys)]
+            if len(keys) != len(values):
+                raise MetaError(
+                    f"Incorrect number of partition values: got {len(values)}, {db}.{table} has "
+                    f"{len(keys)} partition keys ({', '.join(keys)})"
+                )
+            name = make_partition_name(keys, values)
+            row = conn.execute(sa.select(*self._PART_COLUMNS).where(_p.tbl_id == trow.id, _p.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"partition values={list(values)} not found in {db}.{table}")
+            return self._to_partitions(conn, [row], trow.db_name, table)[0]
+
+    def add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool) -> list[Partition]:
+        with self._write() as conn:
+            trow = self._table_row(conn, db, table)
+            keys = codec.load_columns(trow.partition_keys)
+            key_names = [k.name for k in keys]
+            named: dict[str, Partition] = {}
+            for p in parts:
+                name = make_partition_name(key_names, p.values)
+                if name in named:
+                    raise AlreadyExistsError(f"Partition {name} appears twice in the request for {db}.{table}")
+                named[name] = p
+            existing: set[str] = set()
+            for chunk in _chunks(list(named)):
+                existing.update(conn.execute(sa.select(_p.name).where(_p.tbl_id == trow.id, _p.name.in_(chunk))).scalars())
+            if existing and not if_not_exists:
+                raise AlreadyExistsError(
+                    f"Partition already exists: {db}.{table} {sorted(existing)[0]}"
+                    + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else "")
+                )
+            todo = [(n, p) for n, p in named.items() if n not in existing]
+            if not todo:
+                return []
+            table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
+            cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
+            rows = []
+            for name, p in todo:
+                cols_json = codec.dump_columns(p.sd.cols)
+                digest = _digest(cols_json)
+                if digest not in cd_ids:
+                    cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
+                rows.append(dict(
+                    tbl_id=trow.id, name=name, vals=codec.dump_list(p.values), create_time=p.create_time,
+                    last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
+                    sd=codec.dump_sd(p.sd), parameters=codec.dump_params(p.parameters),
+                ))
+            ids = conn.execute(
+                partitions.insert().returning(_p.id, sort_by_parameter_order=True), rows
+            ).scalars().all()
+            integral = [_is_integral_key(k) for k in keys]
+            value_rows = [
+                dict(part_id=pid, idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if integral[i] else None)
+                for pid, (_, p) in zip(ids, todo, strict=True)
+                for i, v in enumerate(p.values)
+            ]
+            conn.execute(partition_values.insert(), value_rows)
+            return [p for _, p in todo]
+
+    def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
+        with self._write() as conn:
+            trow = self._table_row(conn, db, table)
+            key_names = [k.name for k in codec.load_columns(trow.partition_keys)]
+            by_name = {make_partition_name(key_names, p.values): p for p in parts}
+            found: dict[str, int] = {}
+            for chunk in _chunks(list(by_name)):
+                found.update(conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))).tuples())
+            missing = [n for n in by_name if n not in found]
+            if missing:
+                        raise InvalidOperationError(f"alter is not possible: partition {db}.{table} {missing[0]} does not exist")
+            cd_ids: dict[str, int] = {}
+            updates = []
+            for name, p in by_name.items():
+                digest = _digest(codec.dump_columns(p.sd.cols))
+                if digest not in cd_ids:
+                    cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
+                updates.append(dict(
+                    pid=found[name], u_cd=cd_ids[digest], u_sd=codec.dump_sd(p.sd),
+                    u_params=codec.dump_params(p.parameters), u_lat=p.last_access_time, u_wid=p.write_id,
+                ))
+            stmt = partitions.update().where(_p.id == sa.bindparam("pid")).values(
+                cd_id=sa.bindparam("u_cd"), sd=sa.bindparam("u_sd"), parameters=sa.bindparam("u_params"),
+                last_access_time=sa.bindparam("u_lat"), write_id=sa.bindparam("u_wid"),
+            )
+            conn.execute(stmt, updates)
+
+    def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None:
+        with self._write() as conn:
+            trow = self._table_row(conn, db, table)
+            keys = codec.load_columns(trow.partition_keys)
+            key_names = [k.name for k in keys]
+            old_name = make_partition_name(key_names, old_values)
+            new_name = make_partition_name(key_names, part.values)
+            pid = conn.execute(sa.select(_p.id).where(_p.tbl_id == trow.id, _p.name == old_name)).scalar()
+            if pid is None:
+                raise InvalidOperationError(f"Partition {old_name} of {db}.{table} does not exist")
+            if conn.execute(sa.select(_p.id).where(_p.tbl_id == trow.id, _p.name == new_name)).first():
+                raise InvalidOperationError(f"Partition {new_name} of {db}.{table} already exists")
+            conn.execute(partitions.update().where(_p.id == pid).values(
+                name=new_name, vals=codec.dump_list(part.values), sd=codec.dump_sd(part.sd),
+                cd_id=self._column_set_id(conn, part.sd.cols), parameters=codec.dump_params(part.parameters),
+            ))
+            conn.execute(partition_values.delete().where(partition_values.c.part_id == pid))
+            conn.execute(partition_values.insert(), [
+                dict(part_id=pid, idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if _is_integral_key(k) else None)
+                for i, (k, v) in enumerate(zip(keys, part.values, strict=True))
+            ])
+
+    def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]:
+        with self._write() as conn:
+            trow = self._table_row(conn, db, table)
+            rows: list[Row] = []
+            for chunk in _chunks(list(dict.fromkeys(names))):
+                rows.extend(conn.execute(
+                    sa.select(_p.id, _p.name, *self._PART_COLUMNS).where(_p.tbl_id == trow.id, _p.name.in_(chunk))
+                ))
+            if len(rows) != len(set(names)) and not if_exists:
+                missing = sorted(set(names) - {r.name for r in rows})
+                raise NoSuchObjectError(f"Partition {missing[0]} of {db}.{table} does not exist")
+            ids = [r.id for r in rows]
+            for chunk in _chunks(ids):
+                conn.execute(partition_values.delete().where(partition_values.c.part_id.in_(chunk)))
+                conn.execute(partitions.delete().where(_p.id.in_(chunk)))
+            return self._to_partitions(conn, rows, trow.db_name, table)
+
+    # -- functions --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _to_function(row: Row) -> Function:
+        return Function(
+            function_name=row.name, db_name=row.db_name, class_name=row.class_name,
+            owner_name=row.owner_name, owner_type=row.owner_type, create_time=row.create_time,
+            function_type=row.function_type,
+            resource_uris=[ResourceUri(t, u) for t, u in codec.load_list(row.resource_uris)], cat_name="hive",
+        )
+
+    def _select_functions(self) -> sa.Select:
+        return sa.select(functions, _db.name.label("db_name")).select_from(functions.join(databases, _f.db_id == _db.id))
+
+    def get_function(self, db: str, name: str) -> Function:
+        with self._read() as conn:
+            row = conn.execute(self._select_functions().where(_db.name == db, _f.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"Function {db}.{name} does not exist")
+            return self._to_function(row)
+
+    def list_functions(self, db: str | None = None) -> list[Function]:
+        query = self._select_functions().order_by(_db.name, _f.name)
+        if db is not None:
+            query = query.where(_db.name == db)
+        with self._read() as conn:
+            return [self._to_function(r) for r in conn.execute(query)]
+
+    def _function_values(self, fn: Function) -> dict[str, Any]:
+        return dict(
+            name=fn.function_name, class_name=fn.class_name, owner_name=fn.owner_name, owner_type=fn.owner_type,
+            function_type=fn.function_type, create_time=fn.create_time or _now(),
+            resource_uris=codec.dump_list([[r.resource_type, r.uri] for r in fn.resource_uris]),
+        )
+
+    def create_function(self, fn: Function) -> None:
+        try:
+            with self._write() as conn:
+                db_id = self._db_row(conn, fn.db_name).id
+                if conn.execute(sa.select(_f.id).where(_f.db_id == db_id, _f.name == fn.function_name)).first():
+                    raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists")
+                conn.execute(functions.insert().values(db_id=db_id, **self._function_values(fn)))
+        except sa.exc.IntegrityError:
+            raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists") from None
+
+    def alter_function(self, db: str, name: str, fn: Function) -> None:
+        with self._write() as conn:
+            row = conn.execute(self._select_functions().where(_db.name == db, _f.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"Function {db}.{name} does not exist")
+            conn.execute(functions.update().where(_f.id == row.id).values(**self._function_values(fn)))
+
+    def drop_function(self, db: str, name: str) -> None:
+        with self._write() as conn:
+            row = conn.execute(self._select_functions().where(_db.name == db, _f.name == name)).first()
+            if row is None:
+                raise NoSuchObjectError(f"Function {db}.{name} does not exist")
+            conn.execute(functions.delete().where(_f.id == row.id))
+
+
+def _is_integral_key(key: FieldSchema) -> bool:
+    return is_integral(key.type)
+
+
+def _as_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

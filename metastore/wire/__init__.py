@@ -1,0 +1,1 @@
+"""Wire adapter: Thrift structs in and out. Nothing outside this package sees a Thrift struct."""

@@ -1,0 +1,113 @@
+"""Mechanical conversion between domain dataclasses and the Thrift structs of the same name.
+
+Field names map snake_case <-> camelCase. Nested structs and lists of structs are converted
+recursively; column lists shared by many partitions are converted once per response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from functools import cache
+from typing import Any
+
+from metastore import model
+from metastore.wire.idl import hms
+
+_DOMAIN_TYPES = (
+    model.FieldSchema, model.SerDeInfo, model.Order, model.SkewedInfo, model.StorageDescriptor,
+    model.Database, model.Table, model.Partition, model.ResourceUri, model.Function, model.TableMeta,
+)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def _nested(hint: Any) -> tuple[str, type | None]:
+    """('one', cls) for a struct field, ('list', cls) for a list of structs, ('plain', None) otherwise."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = args[0] if len(args) == 1 else hint
+    if dataclasses.is_dataclass(hint):
+        return "one", hint  # type: ignore[return-value]
+    if typing.get_origin(hint) is list:
+        (inner,) = typing.get_args(hint)
+        if dataclasses.is_dataclass(inner):
+            return "list", inner  # type: ignore[return-value]
+    return "plain", None
+
+
+@cache
+def _plan(domain_cls: type) -> tuple[type, tuple[tuple[str, str, str, type | None, Any], ...]]:
+    """(thrift class, ((domain field, thrift field, kind, nested class, default factory), ...))."""
+    thrift_cls = getattr(hms(), domain_cls.__name__)
+    hints = typing.get_type_hints(domain_cls, vars(model))
+    thrift_fields = {spec[1] for spec in thrift_cls.thrift_spec.values()}
+    steps = []
+    for f in dataclasses.fields(domain_cls):
+        tname = _camel(f.name)
+        if tname not in thrift_fields:
+            raise TypeError(f"{domain_cls.__name__}.{f.name}: Thrift struct has no field {tname}")
+        kind, nested = _nested(hints[f.name])
+        factory = f.default_factory if f.default_factory is not dataclasses.MISSING else None
+        default = f.default if f.default is not dataclasses.MISSING else None
+        steps.append((f.name, tname, kind, nested, factory or (lambda d=default: d)))
+    return thrift_cls, tuple(steps)
+
+
+def to_thrift(obj: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A domain object (or list of them) as Thrift struct(s)."""
+    if obj is None:
+        return None
+    if isinstance(obj, list):
+        if memo is not None:
+            key = id(obj)
+            if key in memo:
+                return memo[key][1]
+            converted = [to_thrift(o, memo) for o in obj]
+            memo[key] = (obj, converted)  # keep obj alive so its id is not reused
+            return converted
+        return [to_thrift(o, memo) for o in obj]
+    thrift_cls, steps = _plan(type(obj))
+    out = thrift_cls()
+    for dname, tname, kind, _nested_cls, _factory in steps:
+        value = getattr(obj, dname)
+        if kind != "plain" and value is not None:
+            value = to_thrift(value, memo)
+        setattr(out, tname, value)
+    return out
+
+
+def to_thrift_list(objs: list[Any]) -> list[Any]:
+    """Convert many objects sharing sub-lists (partitions sharing a column set) efficiently."""
+    memo: dict[int, Any] = {}
+    return [to_thrift(o, memo) for o in objs]
+
+
+def from_thrift(obj: Any, domain_cls: type) -> Any:
+    """A Thrift struct as a domain object; missing (null) fields take the domain defaults."""
+    if obj is None:
+        return None
+    _, steps = _plan(domain_cls)
+    kwargs = {}
+    for dname, tname, kind, nested, factory in steps:
+        value = getattr(obj, tname, None)
+        if value is None:
+            value = factory()
+        elif kind == "one":
+            value = from_thrift(value, nested)  # type: ignore[arg-type]
+        elif kind == "list":
+            value = [from_thrift(v, nested) for v in value]  # type: ignore[arg-type]
+        elif isinstance(value, dict) and dname == "skewed_col_value_location_maps":
+            value = {tuple(k): v for k, v in value.items()}
+        kwargs[dname] = value
+    return domain_cls(**kwargs)
+
+
+def check_plans() -> None:
+    """Fail fast at start-up if the IDL and the domain model disagree on a field name."""
+    for cls in _DOMAIN_TYPES:
+        _plan(cls)
