@@ -82,13 +82,15 @@ STRUCT_FIELD_CONFLICTS: dict[tuple[str, str, int], str] = {
     # identical; only the Python attribute name differs. Our handlers see `isTransactional`.
     ("hive-2.3", "LockComponent", 7): "name isAcid vs isTransactional (same bool)",
     # Hive 3 changed open_txns from set<i64> to list<i64>. A 2.3 client reading our list skips
-    # the field (type mismatch) and then fails validate() on this required field, so
-    # get_open_txns / get_open_txns_req cannot serve Hive 2.3 clients correctly.
+    # the field (type mismatch); the Java one then fails validate() on this required field, so
+    # get_open_txns cannot serve Hive 2.3 clients correctly.
     ("hive-2.3", "GetOpenTxnsResponse", 2): "set<i64> (2.3) vs list<i64> (4)",
     # Hive 3 inserted `2: i64 writeid` and shifted the rest up by one (operationType 5 -> 6).
     # A 2.3 client's add_dynamic_partitions arrives with dbname/tablename/partitionnames in
-    # the wrong slots: the type-mismatched ones are skipped on decode, so the request is
-    # unusable and the handler has to reject it (required fields missing).
+    # the wrong slots: thriftpy2's Cython protocol skips the type-mismatched ones (see
+    # test_hive23_add_dynamic_partitions_is_detectable), so the handler must reject a request
+    # without writeid/partitionnames. (The pure-Python thriftpy2 protocol instead coerces a
+    # wire string into the declared type and yields garbage: the server must use cybin.)
     ("hive-2.3", "AddDynamicPartitions", 2): "dbname string (2.3) vs writeid i64 (4)",
     ("hive-2.3", "AddDynamicPartitions", 3): "tablename (2.3) vs dbname (4), both strings",
     ("hive-2.3", "AddDynamicPartitions", 4): "partitionnames list (2.3) vs tablename string (4)",
@@ -653,3 +655,14 @@ def test_lock_request_from_hive23_client(ours, tp_factory):
         ours.DataOperationType.NO_TXN,
     )
     assert decoded.agentInfo == "Unknown"  # our default, not sent by the 2.3 client
+
+
+@pytest.mark.skipif(TCyBinaryProtocolFactory is None, reason="thriftpy2 Cython extension missing")
+def test_hive23_add_dynamic_partitions_is_detectable(ours):
+    """The shifted 2.3 layout decodes with the mismatched slots empty, never as wrong values."""
+    old = types_h23.AddDynamicPartitions(
+        txnid=5, dbname="db", tablename="t", partitionnames=["a=1"], operationType=2
+    )
+    decoded = tp_deserialize(ours.AddDynamicPartitions(), apache_serialize(old), TCyBinaryProtocolFactory())
+    assert decoded.txnid == 5
+    assert decoded.writeid is None and decoded.partitionnames is None

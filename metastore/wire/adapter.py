@@ -186,9 +186,10 @@ class ThriftHandler:
 
     def alter_table_req(self, req: Any) -> Any:
         env = _env(req.environmentContext)
-        if req.expectedParameterKey is not None:
-            env[EXPECTED_KEY] = req.expectedParameterKey
-            env[EXPECTED_VALUE] = req.expectedParameterValue or ""
+        expected_key = getattr(req, "expectedParameterKey", None)  # Hive 4.0.0+; absent in older IDLs
+        if expected_key is not None:
+            env[EXPECTED_KEY] = expected_key
+            env[EXPECTED_VALUE] = getattr(req, "expectedParameterValue", None) or ""
         self.ms.alter_table(req.dbName, req.tableName, from_thrift(req.table, model.Table), env)
         return self.t.AlterTableResponse()
 

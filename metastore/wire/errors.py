@@ -45,7 +45,7 @@ def thrift_name(error: BaseException) -> str:
 @cache
 def _slots(method: str) -> dict[str, tuple[str, type]]:
     """Exception type name -> (result field name, exception class) for a method."""
-    result_cls = getattr(hms(), method + "_result")
+    result_cls = getattr(hms().ThriftHiveMetastore, method + "_result")
     slots = {}
     for fid, spec in sorted(result_cls.thrift_spec.items()):
         if fid == 0:
