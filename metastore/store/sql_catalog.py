@@ -447,13 +447,12 @@ class SqlCatalog(Catalog):
                     last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
                     sd=codec.dump_sd(p.sd), parameters=codec.dump_params(p.parameters),
                 ))
-            ids = conn.execute(
-                partitions.insert().returning(_p.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
+            # RETURNING in any order (ordered RETURNING makes SQLite insert row by row); map by name.
+            ids = {n: i for n, i in conn.execute(partitions.insert().returning(_p.name, _p.id), rows)}
             integral = [_is_integral_key(k) for k in keys]
             value_rows = [
-                dict(part_id=pid, idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if integral[i] else None)
-                for pid, (_, p) in zip(ids, todo, strict=True)
+                dict(part_id=ids[name], idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if integral[i] else None)
+                for name, p in todo
                 for i, v in enumerate(p.values)
             ]
             conn.execute(partition_values.insert(), value_rows)
@@ -466,7 +465,7 @@ class SqlCatalog(Catalog):
             by_name = {make_partition_name(key_names, p.values): p for p in parts}
             found: dict[str, int] = {}
             for chunk in _chunks(list(by_name)):
-                found.update(conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))).tuples())
+                found.update((n, i) for n, i in conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))))
             missing = [n for n in by_name if n not in found]
             if missing:
                         raise InvalidOperationError(f"alter is not possible: partition {db}.{table} {missing[0]} does not exist")

@@ -1,0 +1,1 @@
+"""Client-contract suite: every test runs through both client generations against both backends."""

@@ -1,0 +1,128 @@
+"""SQL statements per RPC must not grow with the number of columns or partitions (no N+1).
+
+The handler stack is run in-process (adapter -> HMS semantics -> store) on a real SQLite file and a
+real PostgreSQL database, counting every statement the driver executes for one call.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from metastore.hms.service import HiveMetastore
+from metastore.store import migrate
+from metastore.store.engine import create_engine
+from metastore.store.sql_catalog import SqlCatalog
+from metastore.warehouse import Warehouse
+from metastore.wire.adapter import Session, ThriftHandler
+from metastore.wire.idl import hms
+
+T = hms()
+_TX = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
+
+
+class StatementCounter:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.statements: list[str] = []
+        sa.event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(_TX):
+            self.statements.append(statement)
+
+    def count(self, call) -> int:  # noqa: ANN001
+        self.statements.clear()
+        call()
+        return len(self.statements)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def stack(request, make_db_url, tmp_path_factory):
+    url = make_db_url(request.param)
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    ms = HiveMetastore(SqlCatalog(engine), Warehouse(tmp_path_factory.mktemp("wh")))
+    ms.ensure_default_database()
+    handler = ThriftHandler(ms, Session(user="tester"))
+    yield handler, StatementCounter(engine)
+    engine.dispose()
+
+
+def _table(db: str, name: str, ncols: int) -> object:
+    cols = [T.FieldSchema(name=f"c{i}", type="string", comment=f"column {i}") for i in range(ncols)]
+    sd = T.StorageDescriptor(
+        cols=cols, inputFormat="org.apache.hadoop.mapred.TextInputFormat",
+        outputFormat="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        serdeInfo=T.SerDeInfo(serializationLib="org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", parameters={}),
+    )
+    keys = [T.FieldSchema(name="ds", type="string"), T.FieldSchema(name="hr", type="int")]
+    return T.Table(tableName=name, dbName=db, sd=sd, partitionKeys=keys, parameters={})
+
+
+def _setup(handler: ThriftHandler, db: str, ncols: int, nparts: int) -> None:
+    handler.create_database(T.Database(name=db, parameters={}))
+    handler.create_table(_table(db, "t", ncols))
+    parts = [T.Partition(values=[f"2024-01-{1 + i // 24:02d}", str(i % 24)], dbName=db, tableName="t")
+             for i in range(nparts)]
+    assert handler.add_partitions(parts) == nparts
+
+
+def _calls(h: ThriftHandler, db: str) -> dict[str, object]:
+    return {
+        "get_table": lambda: h.get_table(db, "t"),
+        "get_table_req": lambda: h.get_table_req(T.GetTableRequest(dbName=db, tblName="t")),
+        "get_database": lambda: h.get_database(db),
+        "get_partitions": lambda: h.get_partitions(db, "t", -1),
+        "get_partition_names": lambda: h.get_partition_names(db, "t", -1),
+        "get_partitions_by_filter": lambda: h.get_partitions_by_filter(db, "t", 'ds = "2024-01-01" and hr < 12', -1),
+        "get_partitions_ps_with_auth": lambda: h.get_partitions_ps_with_auth(db, "t", ["2024-01-01", ""], -1, None, None),
+        "get_partition_names_ps": lambda: h.get_partition_names_ps(db, "t", ["", "3"], -1),
+        "get_partitions_by_names": lambda: h.get_partitions_by_names(
+            db, "t", [f"ds=2024-01-01/hr={i}" for i in range(5)]),
+        "get_partition": lambda: h.get_partition(db, "t", ["2024-01-01", "1"]),
+        "get_table_objects_by_name": lambda: h.get_table_objects_by_name(db, ["t"]),
+    }
+
+
+# Upper bounds per call; each must also be identical for a small and a large table.
+BOUNDS = {
+    "get_table": 1, "get_table_req": 1, "get_database": 1, "get_partitions": 3, "get_partition_names": 2,
+    "get_partitions_by_filter": 3, "get_partitions_ps_with_auth": 3, "get_partition_names_ps": 2,
+    "get_partitions_by_names": 4, "get_partition": 3, "get_table_objects_by_name": 1,
+}
+
+
+def test_read_rpcs_take_a_fixed_number_of_statements(stack):
+    handler, counter = stack
+    _setup(handler, "small", ncols=3, nparts=10)
+    _setup(handler, "large", ncols=200, nparts=600)
+    small = {name: counter.count(call) for name, call in _calls(handler, "small").items()}
+    large = {name: counter.count(call) for name, call in _calls(handler, "large").items()}
+    assert large == small, "statement count grew with columns/partitions"
+    for name, bound in BOUNDS.items():
+        assert small[name] <= bound, f"{name}: {small[name]} statements, expected at most {bound}"
+
+
+def test_results_are_complete_despite_few_statements(stack):
+    handler, _ = stack
+    _setup(handler, "check", ncols=50, nparts=48)
+    parts = handler.get_partitions("check", "t", -1)
+    assert len(parts) == 48
+    assert all(len(p.sd.cols) == 50 for p in parts)
+    assert handler.get_partitions_by_filter("check", "t", "hr >= 20", -1)[0].values == ["2024-01-01", "20"]
+    assert len(handler.get_partitions_by_filter("check", "t", "hr >= 20", -1)) == 8
+
+
+def test_add_partitions_statements_grow_with_batches_not_rows(stack):
+    handler, counter = stack
+    handler.create_database(T.Database(name="writes", parameters={}))
+    handler.create_table(_table("writes", "t", 20))
+
+    def add(start: int, n: int) -> None:
+        parts = [T.Partition(values=["2024-02-01", str(start + i)], dbName="writes", tableName="t") for i in range(n)]
+        assert handler.add_partitions(parts) == n
+
+    few = counter.count(lambda: add(0, 10))
+    many = counter.count(lambda: add(1000, 900))
+    assert few <= 8
+    assert many <= few + 4, f"adding 900 partitions took {many} statements vs {few} for 10"
