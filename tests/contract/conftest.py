@@ -29,6 +29,7 @@ import hmsclient.genthrift.hive_metastore.ttypes as ttypes_h23
 import pytest
 from hive_metastore import ThriftHiveMetastore as service_h4
 from hmsclient import hmsclient
+from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore as service_h23
 from thrift.protocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport import TSocket, TTransport
@@ -56,10 +57,21 @@ def _socket_of(buffered: Any) -> TSocket.TSocket:
     return buffered._TBufferedTransport__trans  # noqa: SLF001 - the only handle hmsclient gives
 
 
+class HMSClient23(hmsclient.HMSClient):
+    """``hmsclient.HMSClient`` with the plain Thrift ``add_partition(new_part)``.
+
+    hmsclient overrides ``add_partition`` with a convenience ``add_partition(table, values)``; the
+    contract is about the wire method, so the generated one is restored (every other method is
+    hmsclient's own).
+    """
+
+    add_partition = service_h23.Client.add_partition
+
+
 def connect(gen: str, host: str, port: int) -> Any:
     """An open client of generation ``gen``; close it with ``close(client)``."""
     if gen == "hive2.3":
-        client = hmsclient.HMSClient(host=host, port=port)
+        client = HMSClient23(host=host, port=port)
         _socket_of(client._oprot.trans).setTimeout(SOCKET_TIMEOUT_MS)
         client.open()
         return client
