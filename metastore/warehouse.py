@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from metastore.exceptions import MetaError
 
@@ -24,7 +24,9 @@ def local_path(location: str | None) -> Path | None:
         return Path(location)
     parsed = urlparse(location)
     if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-        return Path(unquote(parsed.path))
+        # No percent-decoding: Hive escapes partition values (ds=a%2Fb) and Hadoop's Path keeps
+        # that name literally on disk; decoding would create (and later delete) other directories.
+        return Path(parsed.path)
     return None
 
 

@@ -214,8 +214,14 @@ class HiveMetastore:
                     cascade: bool = False) -> None:
         env = env or {}
         db, name = _db(db), lookup_name(name)
-        old = self.catalog.get_table(db, name)
-        table = self._validate_table(new_table)
+        try:
+            old = self.catalog.get_table(db, name)
+        except NoSuchObjectError:
+            raise InvalidOperationError(f"table {db}.{name} doesn't exist") from None
+        try:
+            table = self._validate_table(new_table)
+        except InvalidObjectError as e:  # alter_table declares no InvalidObjectException slot
+            raise InvalidOperationError(e.message) from None
         if [(k.name, k.type) for k in old.partition_keys] != [(k.name, k.type) for k in table.partition_keys]:
             raise InvalidOperationError("partition keys can not be changed.")
         if not _is_true(env.get(DO_NOT_UPDATE_STATS)):
@@ -226,6 +232,8 @@ class HiveMetastore:
             expected = (env[EXPECTED_KEY], env.get(EXPECTED_VALUE) or "")
         relocate = None
         renamed = (table.db_name, table.table_name) != (db, name)
+        if renamed:
+            self._check_rename_target(table.db_name, table.table_name)
         if (
             renamed
             and old.table_type == TableType.MANAGED
@@ -246,6 +254,21 @@ class HiveMetastore:
             if relocate:
                 self.warehouse.move(relocate[1], relocate[0])
             raise
+
+    def _check_rename_target(self, db: str, name: str) -> None:
+        """Fail before touching any directory when the new name cannot be used."""
+        try:
+            self.catalog.get_database(db)
+        except NoSuchObjectError:
+            raise InvalidOperationError(
+                f"Unable to change partition or table. Database {db} does not exist. "
+                "Create it first or rename within an existing database."
+            ) from None
+        try:
+            self.catalog.get_table(db, name)
+        except NoSuchObjectError:
+            return
+        raise InvalidOperationError(f"new table {db}.{name} already exists")
 
     def _is_default_location(self, table: Table) -> bool:
         try:
@@ -290,7 +313,12 @@ class HiveMetastore:
     def add_partitions(self, db: str, table_name: str, parts: Sequence[Partition], if_not_exists: bool = False) -> list[Partition]:
         if not parts:
             return []
-        table = self.get_table(db, table_name)
+        try:
+            table = self.get_table(db, table_name)
+        except NoSuchObjectError:
+            raise InvalidObjectError(
+                f"Unable to add partition because table or database do not exist: {_db(db)}.{lookup_name(table_name)}"
+            ) from None
         for p in parts:
             if (p.db_name and _db(p.db_name) != table.db_name) or (p.table_name and lookup_name(p.table_name) != table.table_name):
                 raise MetaError(
@@ -378,7 +406,10 @@ class HiveMetastore:
         t = self.get_table(db, table)
         prepared = []
         for p in parts:
-            p = self._prepare_partition(t, p)
+            try:
+                p = self._prepare_partition(t, p)
+            except InvalidObjectError as e:  # alter_partition* declare no InvalidObjectException slot
+                raise InvalidOperationError(e.message) from None
             if not _is_true((env or {}).get(DO_NOT_UPDATE_STATS)):
                 p.parameters[DDL_TIME] = str(_now())
             prepared.append(p)
@@ -389,9 +420,21 @@ class HiveMetastore:
         if not old_values:  # Hive: an empty old spec means "alter in place"
             self.alter_partitions(db, table, [part])
             return
-        old = self.catalog.get_partition(t.db_name, t.table_name, list(old_values))
-        new = self._prepare_partition(t, part)
+        try:
+            old = self.catalog.get_partition(t.db_name, t.table_name, list(old_values))
+        except NoSuchObjectError as e:
+            raise InvalidOperationError(e.message) from None
+        try:
+            new = self._prepare_partition(t, part)
+        except InvalidObjectError as e:
+            raise InvalidOperationError(e.message) from None
         keys = [k.name for k in t.partition_keys]
+        if new.values != old.values and self.get_partitions_by_names(
+            t.db_name, t.table_name, [make_partition_name(keys, new.values)]
+        ):
+            raise InvalidOperationError(
+                f"Partition {make_partition_name(keys, new.values)} of {t.db_name}.{t.table_name} already exists"
+            )
         default_old = join_location(t.sd.location or "", make_partition_name(keys, old.values))
         if t.table_type == TableType.MANAGED and old.sd.location == default_old == new.sd.location:
             new.sd.location = join_location(t.sd.location or "", make_partition_name(keys, new.values))

@@ -179,6 +179,8 @@ class SqlCatalog(Catalog):
                 if require_empty:
                     raise InvalidOperationError(f"Database {name} is not empty. One or more tables exist.")
                 self._delete_tables(conn, sa.select(_t.id).where(_t.db_id == row.id).scalar_subquery())
+            if require_empty and conn.execute(sa.select(_f.id).where(_f.db_id == row.id).limit(1)).first():
+                raise InvalidOperationError(f"Database {name} is not empty. One or more functions exist.")
             conn.execute(functions.delete().where(_f.db_id == row.id))
             conn.execute(databases.delete().where(_db.id == row.id))
             return self._to_database(row)

@@ -83,6 +83,7 @@ def run_worker(sock: socket.socket, make_metastore: Callable[[], HiveMetastore])
 
 def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore]) -> None:
     """Listen, then serve in this process (1 worker) or in N forked workers supervised here."""
+    check_plans()  # parse the IDL once, before forking, so workers share it
     sock = listen(options.host, options.port)
     log.info("metahive listening on %s:%d with %d worker(s)", options.host, options.port, options.workers)
     if options.workers <= 1:

@@ -31,12 +31,13 @@ from hive_metastore import ThriftHiveMetastore as service_h4
 from hmsclient import hmsclient
 from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore as service_h23
 from thrift.protocol import TBinaryProtocol
-from thrift.Thrift import TApplicationException, TMessageType
+from thrift.Thrift import TApplicationException, TException, TMessageType
 from thrift.transport import TSocket, TTransport
 
 from tests.support.server import RunningServer
 
 GENERATIONS = ["hive2.3", "hive4"]
+BACKENDS = ["sqlite", "postgres"]  # as tests/conftest.py's per-module ``server``
 SOCKET_TIMEOUT_MS = 20_000  # a hung server fails the test instead of the whole run
 
 SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
@@ -261,6 +262,16 @@ class HMS:
         return warehouse_uri(self.server)
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, make_server: Any) -> RunningServer:
+    """One server per backend for the whole contract suite (overrides the per-module one).
+
+    Every test works in databases with session-unique names, so sharing is safe, and it saves a
+    server start per module and backend.
+    """
+    return make_server(request.param)
+
+
 def _prefix(node_name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", node_name.lower()).strip("_")
     return base.removeprefix("test_")[:60].strip("_") or "t"
@@ -279,3 +290,20 @@ def hms(request: pytest.FixtureRequest, server: RunningServer) -> Iterator[HMS]:
                 close(extra)
             except Exception:  # noqa: BLE001 - closing an already broken connection
                 pass
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[Any]:
+    """Report unexpected Thrift exceptions readably.
+
+    The Hive 4 bindings generate immutable exceptions; pytest's own context managers then fail with
+    "can't modify immutable instance" while unwinding, hiding the real error.
+    """
+    try:
+        return (yield)
+    except TException as e:
+        try:
+            e.__traceback__ = e.__traceback__
+        except TypeError:
+            raise AssertionError(f"unexpected {type(e).__module__}.{type(e).__name__}: {e!r}") from None
+        raise

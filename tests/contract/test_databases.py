@@ -31,6 +31,21 @@ def test_create_database_defaults(hms):
     assert name not in hms.client.get_all_databases()
 
 
+def test_hive3_catalog_prefixed_database_names(hms):
+    """Hive 3+ clients with a catalog name send ``@<catalog>#<db>``."""
+    name = hms.new_db(description="cat")
+    assert hms.client.get_database(f"@hive#{name}").name == name
+    hms.new_table(name, "t")
+    assert hms.client.get_table(f"@hive#{name}", "t").tableName == "t"
+    assert hms.client.get_all_tables(f"@hive#{name}") == ["t"]
+
+
+def test_owner_is_kept(hms):
+    name = hms.new_db()
+    db = hms.client.get_database(name)
+    assert (db.ownerName, db.ownerType) == ("tester", hms.T.PrincipalType.USER)
+
+
 def test_create_database_explicit_location(hms, tmp_path):
     name = hms.unique()
     location = f"file:{tmp_path}/somewhere/{name}"

@@ -104,6 +104,8 @@ def _spark_conf(server: RunningServer, tmp: Path) -> SparkConf:
         "spark.local.dir": str(local_dir),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}",
         "spark.driver.memory": "1g",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
         # Fail fast instead of retrying a broken metastore call for minutes.
