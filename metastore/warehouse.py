@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
 
 from metastore.exceptions import MetaError
 
@@ -17,17 +16,25 @@ log = logging.getLogger(__name__)
 
 
 def local_path(location: str | None) -> Path | None:
-    """The local path a location denotes, or None if it is not on the local filesystem."""
+    """The local path a location denotes, or None if it is not on the local filesystem.
+
+    Parsed the way Hadoop's ``Path(String)`` does, not as a URI: no percent-decoding (Hive escapes
+    partition values, ``ds=a%2Fb``, and that name is used literally on disk) and no query or
+    fragment (``#`` and ``?`` are ordinary characters in a directory name).
+    """
     if not location:
         return None
     if location.startswith("/"):
         return Path(location)
-    parsed = urlparse(location)
-    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-        # No percent-decoding: Hive escapes partition values (ds=a%2Fb) and Hadoop's Path keeps
-        # that name literally on disk; decoding would create (and later delete) other directories.
-        return Path(parsed.path)
-    return None
+    if not location.startswith("file:"):
+        return None
+    rest = location[len("file:"):]
+    if rest.startswith("//"):
+        authority, slash, path = rest[2:].partition("/")
+        if authority not in ("", "localhost"):
+            return None
+        rest = slash + path
+    return Path(rest) if rest.startswith("/") else None
 
 
 def to_uri(path: Path | str) -> str:
