@@ -14,6 +14,8 @@ The ``spark_env`` fixture is module-scoped and rides on the module-scoped, backe
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -120,32 +122,44 @@ def _spark_conf(server: RunningServer, tmp: Path) -> SparkConf:
 def _start_session(server: RunningServer, tmp: Path) -> SparkEnv:
     if SparkContext._gateway is not None or SparkContext._active_spark_context is not None:
         raise RuntimeError("a previous Spark gateway is still alive; refusing to reuse its JVM")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for PySpark")
     workdir = tmp / "jvm-cwd"
     workdir.mkdir()
     driver_log = tmp / "spark-driver.log"
     conf = _spark_conf(server, tmp)
     t0 = time.monotonic()
     log = open(driver_log, "wb")  # noqa: SIM115 - closed with the JVM
-    # Launch the driver JVM ourselves so it gets its own working directory and log file;
-    # SparkContext picks up an already-set class-level gateway.
-    gateway = launch_gateway(conf, popen_kwargs={"cwd": str(workdir), "stdout": log, "stderr": subprocess.STDOUT})
-    gateway._metahive_log = log
-    SparkContext._gateway = gateway
-    SparkContext._jvm = gateway.jvm
-    builder = SparkSession.builder.enableHiveSupport()
-    for key, value in conf.getAll():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    # Touch the metastore once so start-up cost (default db bootstrap) is not billed to a test.
-    spark.sql("SHOW DATABASES").collect()
+    spark = None
+    try:
+        # Launch the driver JVM ourselves so it gets its own working directory and log file;
+        # SparkContext picks up an already-set class-level gateway.
+        gateway = launch_gateway(conf, popen_kwargs={"cwd": str(workdir), "stdout": log, "stderr": subprocess.STDOUT})
+        gateway._metahive_log = log
+        SparkContext._gateway = gateway
+        SparkContext._jvm = gateway.jvm
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in conf.getAll():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        # Touch the metastore once so start-up cost (default db bootstrap) is not billed to a test.
+        spark.sql("SHOW DATABASES").collect()
+    except BaseException:
+        _stop_session(spark)
+        log.close()
+        tail = "\n".join(driver_log.read_text(errors="replace").splitlines()[-40:])
+        sys.stderr.write(f"\n[spark e2e] SparkSession failed to start; driver log tail:\n{tail}\n")
+        raise
     return SparkEnv(spark, server, backend_of(server), workdir, tmp / "derby-home", driver_log,
                     startup_seconds=time.monotonic() - t0)
 
 
-def _stop_session(env: SparkEnv) -> None:
+def _stop_session(spark: SparkSession | None) -> None:
+    """Stop the session, shut the py4j gateway down, wait for the JVM to exit, forget it all."""
     gateway = SparkContext._gateway
     try:
-        env.spark.stop()
+        if spark is not None:
+            spark.stop()
     finally:
         SparkSession._instantiatedSession = None
         SparkSession._activeSession = None
@@ -188,7 +202,7 @@ def spark_env(server: RunningServer, tmp_path_factory) -> Iterator[SparkEnv]:
     try:
         yield env
     finally:
-        _stop_session(env)
+        _stop_session(env.spark)
         sys.stderr.write(f"\n[spark e2e] {env.backend}: module finished after "
                          f"{time.monotonic() - env.started_at + env.startup_seconds:.1f}s incl. start-up\n")
 
@@ -203,3 +217,13 @@ def sales(spark_env: SparkEnv) -> str:
     """The ``sales`` database (created by the first scenario; re-created if run in isolation)."""
     spark_env.sql("CREATE DATABASE IF NOT EXISTS sales")
     return "sales"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failing Spark test, attach the server log and Spark driver log tails to the report."""
+    outcome = yield
+    report = outcome.get_result()
+    env = getattr(item, "funcargs", {}).get("spark_env")
+    if env is not None and report.when == "call" and report.failed:
+        report.sections.append(("metahive server / Spark driver logs", env.diagnostics()))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,11 +21,17 @@ from tests.spark.conftest import SparkEnv
 pytestmark = pytest.mark.spark
 
 
-def local_path(uri: str) -> Path:
-    """``file:/x``, ``file:///x`` or ``/x`` -> ``Path('/x')``."""
-    parsed = urlparse(uri)
-    assert parsed.scheme in ("", "file"), uri
-    return Path(parsed.path)
+def local_path(location: str) -> Path:
+    """``file:/x``, ``file:///x`` or ``/x`` -> ``Path('/x')``.
+
+    Metastore locations are Hadoop ``Path`` strings, not URIs: they are not percent-encoded and may
+    contain ``#``, ``?`` or spaces literally, so they must not go through ``urllib.parse``.
+    """
+    for prefix in ("file://localhost/", "file:///", "file:/"):
+        if location.startswith(prefix):
+            return Path("/" + location[len(prefix):].lstrip("/"))
+    assert location.startswith("/"), location
+    return Path(location)
 
 
 def table_location(env: SparkEnv, db: str, table: str) -> Path:
@@ -72,6 +77,30 @@ def test_create_database(spark_env: SparkEnv) -> None:
     assert location.resolve().is_relative_to(env.server.warehouse.resolve())
 
 
+def test_default_database(spark_env: SparkEnv, sales: str) -> None:
+    env = spark_env
+    assert env.spark.catalog.currentDatabase() == "default"
+    with env.hms() as c:
+        db = c.get_database("default")
+    assert local_path(db.locationUri).resolve() == env.server.warehouse.resolve()
+    env.sql("CREATE TABLE in_default (id INT) USING parquet")
+    env.sql("INSERT INTO in_default VALUES (42)")
+    assert env.rows("SELECT * FROM default.in_default") == [(42,)]
+    location = table_location(env, "default", "in_default")
+    assert location.resolve() == env.server.warehouse.resolve() / "in_default"
+    env.sql("USE sales")
+    try:
+        assert env.spark.catalog.currentDatabase() == "sales"
+        assert "in_default" not in env.column("SHOW TABLES", 1)
+    finally:
+        env.sql("USE default")
+    env.sql("DROP TABLE in_default")
+    assert not location.exists()
+    with pytest.raises(AnalysisException):
+        env.sql("DROP DATABASE default")
+    assert env.spark.catalog.databaseExists("default")
+
+
 # --------------------------------------------------------------------------------------------- 2
 
 
@@ -99,6 +128,39 @@ def test_datasource_table(spark_env: SparkEnv, sales: str) -> None:
     location = local_path(t.sd.location)
     assert location == local_path(t.sd.serdeInfo.parameters["path"])
     assert len(data_files(location)) >= 2
+
+
+def test_dataframe_writer_api(spark_env: SparkEnv, sales: str, tmp_path: Path) -> None:
+    """saveAsTable / insertInto / overwrite (drop + re-create at the same default location)."""
+    env = spark_env
+    spark = env.spark
+    df = spark.createDataFrame([(1, "a", "x"), (2, "b", "y")], "id INT, name STRING, p STRING")
+    df.write.saveAsTable("sales.dfw")
+    df.write.mode("append").saveAsTable("sales.dfw")
+    assert spark.table("sales.dfw").count() == 4
+    location = table_location(env, "sales", "dfw")
+    spark.createDataFrame([(9, "z", "q")], df.schema).write.mode("overwrite").saveAsTable("sales.dfw")
+    assert env.rows("SELECT id, name, p FROM sales.dfw") == [(9, "z", "q")]
+    assert table_location(env, "sales", "dfw") == location
+    spark.createDataFrame([(10, "w", "q")], df.schema).write.insertInto("sales.dfw")
+    assert sorted(env.column("SELECT id FROM sales.dfw")) == [9, 10]
+
+    df.write.partitionBy("p").bucketBy(2, "id").sortBy("id").saveAsTable("sales.dfw_part")
+    assert partitions(env, "sales.dfw_part") == ["p=x", "p=y"]
+    assert env.rows("SELECT id, name FROM sales.dfw_part WHERE p = 'y'") == [(2, "b")]
+    info = describe(env, "sales.dfw_part")
+    assert info["Num Buckets"] == "2" and info["Bucket Columns"] == "[`id`]"
+    spark.createDataFrame([(3, "c", "x")], df.schema).write.insertInto("sales.dfw_part")
+    assert sorted(env.column("SELECT id FROM sales.dfw_part WHERE p = 'x'")) == [1, 3]
+
+    path = tmp_path / "ext_df"
+    df.write.parquet(str(path))
+    ext = spark.catalog.createTable("sales.dfw_ext", path=str(path), source="parquet")
+    assert sorted(r.id for r in ext.collect()) == [1, 2]
+    with env.hms() as c:
+        assert c.get_table("sales", "dfw_ext").tableType == "EXTERNAL_TABLE"
+    env.sql("DROP TABLE sales.dfw_ext")
+    assert data_files(path), "dropping an external table deleted its data"
 
 
 # --------------------------------------------------------------------------------------------- 3
@@ -298,6 +360,19 @@ def test_analyze_table(spark_env: SparkEnv, sales: str) -> None:
     col = {r.info_name: r.info_value for r in env.sql("DESCRIBE EXTENDED sales.stats_t id")}
     assert col["min"] == "1" and col["max"] == "4"
 
+    # equi-height histograms are stored as long (compressed, base64) table parameters
+    env.sql("SET spark.sql.statistics.histogram.enabled=true")
+    try:
+        env.sql("ANALYZE TABLE sales.stats_t COMPUTE STATISTICS FOR ALL COLUMNS")
+    finally:
+        env.sql("SET spark.sql.statistics.histogram.enabled=false")
+    with env.hms() as c:
+        params = c.get_table("sales", "stats_t").parameters
+    assert params["spark.sql.statistics.colStats.name.distinctCount"] == "4"
+    assert params["spark.sql.statistics.colStats.id.histogram"]
+    col = {r.info_name: r.info_value for r in env.sql("DESCRIBE EXTENDED sales.stats_t id")}
+    assert col["histogram"].startswith("height: "), col
+
 
 def test_analyze_partitioned_table(spark_env: SparkEnv, sales: str) -> None:
     env = spark_env
@@ -460,6 +535,8 @@ def test_no_local_derby_metastore(spark_env: SparkEnv) -> None:
     env = spark_env
     conf = env.spark.sparkContext._jsc.hadoopConfiguration()
     assert conf.get("hive.metastore.uris") == env.server.uri
+    assert env.spark.conf.get("spark.sql.hive.metastore.version") == "2.3.10"
+    assert env.spark.conf.get("spark.sql.catalogImplementation") == "hive"
     for d in (env.workdir, env.derby_home):
         assert not (d / "metastore_db").exists(), f"Derby metastore created in {d}"
         assert not (d / "derby.log").exists(), f"Derby started in {d}"
