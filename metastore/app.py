@@ -13,6 +13,7 @@ from metastore.store import migrate
 from metastore.store.engine import create_engine, is_sqlite
 from metastore.store.sql_catalog import SqlCatalog
 from metastore.warehouse import Warehouse
+from metastore.wire.encoded import WireEncoder
 from metastore.wire.server import ServerOptions, serve
 
 log = logging.getLogger("metahive")
@@ -50,7 +51,7 @@ def ensure_sqlite_folder(db_url: str) -> None:
 
 def build_metastore(db_url: str, warehouse: str) -> HiveMetastore:
     engine = create_engine(db_url)
-    return HiveMetastore(SqlCatalog(engine), Warehouse(warehouse))
+    return HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(warehouse))
 
 
 def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from metastore.model import Database, Function, Partition, Table, TableMeta
+from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta
 from metastore.partition_filter import Expr
 
 
@@ -22,6 +23,28 @@ class TableUpdate:
     expected_parameter: tuple[str, str] | None = None  # compare-and-swap on one table parameter
     cascade_columns: bool = False  # give every partition the table's new columns
     relocate: tuple[str, str] | None = None  # rewrite partition locations old prefix -> new prefix
+
+
+class ReplyEncoder(Protocol):
+    """Pre-encodes partitions in the form they are served; supplied by the wire layer.
+
+    The store keeps the bytes next to the definition it derives them from and hands them back
+    untouched, so large partition listings are served without rebuilding objects.
+    """
+
+    def partition_body(self, part: Partition) -> bytes: ...
+    def columns(self, cols: list[FieldSchema]) -> bytes: ...
+
+
+@dataclass(slots=True)
+class EncodedPartitions:
+    """Partitions in served form: one body and column-set id per partition, column sets encoded."""
+
+    db_name: str
+    table_name: str
+    bodies: list[bytes]
+    cd_ids: list[int]
+    columns: dict[int, bytes]
 
 
 class Catalog(ABC):
@@ -59,6 +82,11 @@ class Catalog(ABC):
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         max_parts: int = -1, names_only: bool = False,
     ) -> list[Partition] | list[str]: ...
+    @abstractmethod
+    def list_partitions_encoded(
+        self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
+        names: Sequence[str] | None = None, max_parts: int = -1,
+    ) -> EncodedPartitions: ...
     @abstractmethod
     def count_partitions(self, db: str, table: str, expr: Expr | None) -> int: ...
     @abstractmethod

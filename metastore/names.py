@@ -119,3 +119,16 @@ def partition_values_from_name(name: str, keys: Sequence[str]) -> list[str]:
             f"Partition name '{name}' does not match the partition keys ({', '.join(keys)})"
         )
     return [v for _, v in pairs]
+
+
+def canonical_partition_names(keys: Sequence[str], names: Iterable[str]) -> list[str]:
+    """Names re-escaped the way they are stored; names of other key lists are dropped (no match)."""
+    result = []
+    for name in dict.fromkeys(names):
+        try:
+            pairs = parse_partition_name(name)
+        except MetaError:
+            continue
+        if [k for k, _ in pairs] == list(keys):
+            result.append(make_partition_name(keys, [v for _, v in pairs]))
+    return result

@@ -15,7 +15,9 @@ from metastore.store.engine import create_engine
 from metastore.store.sql_catalog import SqlCatalog
 from metastore.warehouse import Warehouse
 from metastore.wire.adapter import Session, ThriftHandler
+from metastore.wire.encoded import WireEncoder
 from metastore.wire.idl import hms
+from tests.support.wire import decode_result
 
 T = hms()
 _TX = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
@@ -41,7 +43,7 @@ def stack(request, make_db_url, tmp_path_factory):
     url = make_db_url(request.param)
     engine = create_engine(url)
     migrate.upgrade(engine)
-    ms = HiveMetastore(SqlCatalog(engine), Warehouse(tmp_path_factory.mktemp("wh")))
+    ms = HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(tmp_path_factory.mktemp("wh")))
     ms.ensure_default_database()
     handler = ThriftHandler(ms, Session(user="tester"))
     yield handler, StatementCounter(engine)
@@ -106,11 +108,12 @@ def test_read_rpcs_take_a_fixed_number_of_statements(stack):
 def test_results_are_complete_despite_few_statements(stack):
     handler, _ = stack
     _setup(handler, "check", ncols=50, nparts=48)
-    parts = handler.get_partitions("check", "t", -1)
+    parts = decode_result("get_partitions", handler.get_partitions("check", "t", -1))
     assert len(parts) == 48
-    assert all(len(p.sd.cols) == 50 for p in parts)
-    assert handler.get_partitions_by_filter("check", "t", "hr >= 20", -1)[0].values == ["2024-01-01", "20"]
-    assert len(handler.get_partitions_by_filter("check", "t", "hr >= 20", -1)) == 8
+    assert all(len(p.sd.cols) == 50 and p.dbName == "check" and p.tableName == "t" for p in parts)
+    by_filter = decode_result("get_partitions_by_filter", handler.get_partitions_by_filter("check", "t", "hr >= 20", -1))
+    assert [p.values for p in by_filter] == [["2024-01-01", str(h)] for h in range(20, 24)] + [
+        ["2024-01-02", str(h)] for h in range(20, 24)]
 
 
 def test_add_partitions_statements_grow_with_batches_not_rows(stack):

@@ -12,7 +12,7 @@ import copy
 import time
 from collections.abc import Sequence
 
-from metastore.catalog import Catalog, TableUpdate
+from metastore.catalog import Catalog, EncodedPartitions, TableUpdate
 from metastore.exceptions import (
     ConfigValSecurityError,
     InvalidObjectError,
@@ -24,11 +24,11 @@ from metastore.hive_types import validate_type
 from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta, TableType
 from metastore.names import (
     MAX_COLUMN_NAME_LENGTH,
+    canonical_partition_names,
     filter_names,
     lookup_name,
     make_partition_name,
     normalize_name,
-    parse_partition_name,
     partition_values_from_name,
     split_catalog_prefix,
 )
@@ -386,13 +386,18 @@ class HiveMetastore:
         return self.catalog.count_partitions(_db(db), lookup_name(table), self._parse(filter_text))
 
     def _canonical_names(self, table: Table, names: Sequence[str]) -> list[str]:
-        keys = [k.name for k in table.partition_keys]
-        result = []
-        for name in names:
-            pairs = parse_partition_name(name)
-            if [k for k, _ in pairs] == keys:
-                result.append(make_partition_name(keys, [v for _, v in pairs]))
-        return result
+        return canonical_partition_names([k.name for k in table.partition_keys], names)
+
+    def list_partitions_encoded(
+        self, db: str, table: str, *, filter_text: str | None = None, spec: Sequence[str] | None = None,
+        names: Sequence[str] | None = None, max_parts: int = -1,
+    ) -> EncodedPartitions:
+        """Partitions in served form (the fast path of every get_partitions* call)."""
+        expr = self._parse(filter_text) if filter_text is not None else None
+        return self.catalog.list_partitions_encoded(
+            _db(db), lookup_name(table), expr=expr, spec=list(spec) if spec is not None else None,
+            names=list(names) if names is not None else None, max_parts=max_parts,
+        )
 
     def get_partitions_by_names(self, db: str, table: str, names: Sequence[str] | None) -> list[Partition]:
         if not names:

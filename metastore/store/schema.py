@@ -87,6 +87,9 @@ partitions = sa.Table(
     sa.Column("cd_id", sa.Integer, nullable=False),
     sa.Column("sd", Doc, nullable=False),
     sa.Column("parameters", Doc, nullable=False),
+    # The partition in served (wire) form, written by the encoder the server plugs in; derived
+    # from the columns above in the same transaction, NULL when no encoder was plugged in.
+    sa.Column("wire", sa.LargeBinary),
     sa.UniqueConstraint("tbl_id", "name"),
 )
 

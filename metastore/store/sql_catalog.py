@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from metastore.catalog import Catalog, TableUpdate
+from metastore.catalog import Catalog, EncodedPartitions, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
     InvalidOperationError,
@@ -26,7 +26,7 @@ from metastore.exceptions import (
 )
 from metastore.hive_types import is_integral
 from metastore.model import Database, FieldSchema, Function, Partition, ResourceUri, Table, TableMeta
-from metastore.names import make_partition_name
+from metastore.names import canonical_partition_names, make_partition_name
 from metastore.partition_filter import Expr
 from metastore.store import codec
 from metastore.store.filters import PartitionQuery
@@ -63,10 +63,12 @@ def _digest(cols_json: str) -> str:
 class SqlCatalog(Catalog):
     """Catalog store over SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, encoder: ReplyEncoder | None = None) -> None:
         self.engine = engine
+        self.encoder = encoder
         self._writer = engine.execution_options(write=True)
         self._cols_cache: dict[int, list[FieldSchema]] = {}
+        self._encoded_cols: dict[int, bytes] = {}
         self._is_pg = engine.dialect.name == "postgresql"
 
     # -- plumbing ---------------------------------------------------------------------------------
@@ -313,13 +315,15 @@ class SqlCatalog(Catalog):
         """Rewrite partition locations under the old table directory (after a rename)."""
         old_prefix = old.rstrip("/") + "/"
         updates = []
-        for r in conn.execute(sa.select(_p.id, _p.sd).where(_p.tbl_id == tbl_id)):
-            sd = codec.load_sd(r.sd, [])
-            if sd.location and (sd.location == old or sd.location.startswith(old_prefix)):
-                sd.location = new.rstrip("/") + sd.location[len(old.rstrip("/")):]
-                updates.append({"pid": r.id, "sd": codec.dump_sd(sd)})
+        rows = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.tbl_id == tbl_id)).all()
+        for r, part in zip(rows, self._to_partitions(conn, rows, "", ""), strict=True):
+            location = part.sd.location
+            if location and (location == old or location.startswith(old_prefix)):
+                part.sd.location = new.rstrip("/") + location[len(old.rstrip("/")):]
+                updates.append({"pid": r.id, "u_sd": codec.dump_sd(part.sd), "u_wire": self._wire(part)})
         if updates:
-            stmt = partitions.update().where(_p.id == sa.bindparam("pid")).values(sd=sa.bindparam("sd"))
+            stmt = partitions.update().where(_p.id == sa.bindparam("pid")).values(
+                sd=sa.bindparam("u_sd"), wire=sa.bindparam("u_wire"))
             conn.execute(stmt, updates)
 
     def _delete_tables(self, conn: Connection, ids: Any) -> None:
@@ -378,6 +382,52 @@ class SqlCatalog(Catalog):
             if names_only:
                 return [r.name for r in rows]
             return self._to_partitions(conn, rows, trow.db_name, table)
+
+    def _wire(self, part: Partition) -> bytes | None:
+        return self.encoder.partition_body(part) if self.encoder is not None else None
+
+    def list_partitions_encoded(
+        self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
+        names: Sequence[str] | None = None, max_parts: int = -1,
+    ) -> EncodedPartitions:
+        """Partitions in served form: 2 statements (table, partitions), +1 for uncached column sets."""
+        if self.encoder is None:
+            raise MetaError("No reply encoder configured for encoded partition listings")
+        with self._read() as conn:
+            trow, pq = self._partition_query(conn, db, table)
+            query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == trow.id).order_by(_p.name)
+            if names is not None:
+                rows: list[Row] = []
+                for chunk in _chunks(canonical_partition_names(pq.keys, names)):
+                    rows.extend(conn.execute(query.where(_p.name.in_(chunk))))
+                rows.sort(key=lambda r: r.name)
+            else:
+                condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
+                query = query.select_from(pq.from_clause())
+                if condition is not None:
+                    query = query.where(condition)
+                if max_parts is not None and max_parts >= 0:
+                    query = query.limit(max_parts)
+                rows = conn.execute(query).all()
+            bodies = [r.wire for r in rows]
+            missing = [r.id for r in rows if r.wire is None]
+            if missing:  # rows written without an encoder (e.g. before migration 0002)
+                encoded = {}
+                for chunk in _chunks(missing):
+                    extra = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.id.in_(chunk))).all()
+                    for r, part in zip(extra, self._to_partitions(conn, extra, "", ""), strict=True):
+                        encoded[r.id] = self.encoder.partition_body(part)
+                bodies = [encoded.get(r.id, r.wire) for r in rows]
+            cd_ids = [r.cd_id for r in rows]
+            columns = self._encoded_columns(conn, set(cd_ids))
+            return EncodedPartitions(trow.db_name, table, bodies, cd_ids, columns)
+
+    def _encoded_columns(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
+        missing = {i for i in ids if i not in self._encoded_cols}
+        if missing:
+            for cd, cols in self._columns(conn, missing).items():
+                self._encoded_cols[cd] = self.encoder.columns(cols)  # type: ignore[union-attr]
+        return {i: self._encoded_cols[i] for i in ids}
 
     def count_partitions(self, db: str, table: str, expr: Expr | None) -> int:
         with self._read() as conn:
@@ -448,6 +498,7 @@ class SqlCatalog(Catalog):
                     tbl_id=trow.id, name=name, vals=codec.dump_list(p.values), create_time=p.create_time,
                     last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
                     sd=codec.dump_sd(p.sd), parameters=codec.dump_params(p.parameters),
+                    wire=self._wire(p),
                 ))
             # RETURNING in any order (ordered RETURNING makes SQLite insert row by row); map by name.
             ids = {n: i for n, i in conn.execute(partitions.insert().returning(_p.name, _p.id), rows)}
@@ -480,10 +531,11 @@ class SqlCatalog(Catalog):
                 updates.append(dict(
                     pid=found[name], u_cd=cd_ids[digest], u_sd=codec.dump_sd(p.sd),
                     u_params=codec.dump_params(p.parameters), u_lat=p.last_access_time, u_wid=p.write_id,
+                    u_wire=self._wire(p),
                 ))
             stmt = partitions.update().where(_p.id == sa.bindparam("pid")).values(
                 cd_id=sa.bindparam("u_cd"), sd=sa.bindparam("u_sd"), parameters=sa.bindparam("u_params"),
-                last_access_time=sa.bindparam("u_lat"), write_id=sa.bindparam("u_wid"),
+                last_access_time=sa.bindparam("u_lat"), write_id=sa.bindparam("u_wid"), wire=sa.bindparam("u_wire"),
             )
             conn.execute(stmt, updates)
 
@@ -502,6 +554,7 @@ class SqlCatalog(Catalog):
             conn.execute(partitions.update().where(_p.id == pid).values(
                 name=new_name, vals=codec.dump_list(part.values), sd=codec.dump_sd(part.sd),
                 cd_id=self._column_set_id(conn, part.sd.cols), parameters=codec.dump_params(part.parameters),
+                wire=self._wire(part),
             ))
             conn.execute(partition_values.delete().where(partition_values.c.part_id == pid))
             conn.execute(partition_values.insert(), [

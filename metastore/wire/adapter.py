@@ -16,6 +16,7 @@ from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
+from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list
 from metastore.wire.idl import hms
 
 DEFAULT_CATALOG = "hive"
@@ -195,6 +196,10 @@ class ThriftHandler:
 
     # -- partitions -------------------------------------------------------------------------------
 
+    def _encoded(self, db: str, table: str, **query: Any) -> EncodedValue:
+        enc = self.ms.list_partitions_encoded(db, table, **query)
+        return as_list(partition_list(enc.db_name, enc.table_name, enc.bodies, enc.cd_ids, enc.columns))
+
     def _parts(self, parts: Sequence[Any] | None) -> list[model.Partition]:
         result = []
         for p in parts or []:
@@ -240,26 +245,24 @@ class ThriftHandler:
     def get_partition_by_name(self, db_name: str, tbl_name: str, part_name: str) -> Any:
         return to_thrift(self.ms.get_partition_by_name(db_name, tbl_name, part_name))
 
-    def get_partitions(self, db_name: str, tbl_name: str, max_parts: int) -> list[Any]:
-        return to_thrift_list(self.ms.get_partitions(db_name, tbl_name, _max(max_parts)))
+    def get_partitions(self, db_name: str, tbl_name: str, max_parts: int) -> EncodedValue:
+        return self._encoded(db_name, tbl_name, max_parts=_max(max_parts))
 
     def get_partitions_with_auth(self, db_name: str, tbl_name: str, max_parts: int, user_name: Any, group_names: Any) -> list[Any]:
         return self.get_partitions(db_name, tbl_name, max_parts)
 
-    def get_partitions_req(self, req: Any) -> Any:
-        return self.t.PartitionsResponse(partitions=self.get_partitions(req.dbName, req.tblName, req.maxParts))
+    def get_partitions_req(self, req: Any) -> EncodedValue:
+        return in_struct(1, self.get_partitions(req.dbName, req.tblName, req.maxParts))
 
-    def get_partitions_ps(self, db_name: str, tbl_name: str, part_vals: Sequence[str] | None, max_parts: int) -> list[Any]:
-        return to_thrift_list(self.ms.get_partitions_ps(db_name, tbl_name, part_vals, _max(max_parts)))
+    def get_partitions_ps(self, db_name: str, tbl_name: str, part_vals: Sequence[str] | None, max_parts: int) -> EncodedValue:
+        return self._encoded(db_name, tbl_name, spec=list(part_vals or []), max_parts=_max(max_parts))
 
     def get_partitions_ps_with_auth(self, db_name: str, tbl_name: str, part_vals: Sequence[str] | None, max_parts: int,
                                     user_name: Any, group_names: Any) -> list[Any]:
         return self.get_partitions_ps(db_name, tbl_name, part_vals, max_parts)
 
-    def get_partitions_ps_with_auth_req(self, req: Any) -> Any:
-        return self.t.GetPartitionsPsWithAuthResponse(
-            partitions=self.get_partitions_ps(req.dbName, req.tblName, req.partVals, req.maxParts)
-        )
+    def get_partitions_ps_with_auth_req(self, req: Any) -> EncodedValue:
+        return in_struct(1, self.get_partitions_ps(req.dbName, req.tblName, req.partVals, req.maxParts))
 
     def get_partition_names(self, db_name: str, tbl_name: str, max_parts: int) -> list[str]:
         return self.ms.get_partition_names(db_name, tbl_name, _max(max_parts))
@@ -272,19 +275,17 @@ class ThriftHandler:
             names=self.get_partition_names_ps(req.dbName, req.tblName, req.partValues, req.maxParts)
         )
 
-    def get_partitions_by_filter(self, db_name: str, tbl_name: str, filter: str | None, max_parts: int) -> list[Any]:  # noqa: A002
-        return to_thrift_list(self.ms.get_partitions_by_filter(db_name, tbl_name, filter, _max(max_parts)))
+    def get_partitions_by_filter(self, db_name: str, tbl_name: str, filter: str | None, max_parts: int) -> EncodedValue:  # noqa: A002
+        return self._encoded(db_name, tbl_name, filter_text=filter or "", max_parts=_max(max_parts))
 
     def get_num_partitions_by_filter(self, db_name: str, tbl_name: str, filter: str | None) -> int:  # noqa: A002
         return self.ms.get_num_partitions_by_filter(db_name, tbl_name, filter)
 
-    def get_partitions_by_names(self, db_name: str, tbl_name: str, names: Sequence[str] | None) -> list[Any]:
-        return to_thrift_list(self.ms.get_partitions_by_names(db_name, tbl_name, names))
+    def get_partitions_by_names(self, db_name: str, tbl_name: str, names: Sequence[str] | None) -> EncodedValue:
+        return self._encoded(db_name, tbl_name, names=list(names or []))
 
-    def get_partitions_by_names_req(self, req: Any) -> Any:
-        return self.t.GetPartitionsByNamesResult(
-            partitions=self.get_partitions_by_names(req.db_name, req.tbl_name, req.names)
-        )
+    def get_partitions_by_names_req(self, req: Any) -> EncodedValue:
+        return in_struct(1, self.get_partitions_by_names(req.db_name, req.tbl_name, req.names))
 
     def alter_partition(self, db_name: str, tbl_name: str, new_part: Any) -> None:
         self.ms.alter_partitions(db_name, tbl_name, self._parts([new_part]))

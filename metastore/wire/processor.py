@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from functools import cache
 from typing import Any
 
 from thriftpy2.thrift import TApplicationException, TMessageType, TType
 
+from metastore.wire.encoded import EncodedValue
 from metastore.wire.errors import place_error
 from metastore.wire.idl import hms
 
@@ -60,9 +62,20 @@ def process(handler: Any, iprot: Any, oprot: Any) -> None:
     if getattr(result, "oneway", False):
         return
     oprot.write_message_begin(name, TMessageType.REPLY, seqid)
-    oprot.write_struct(result)
+    if isinstance(getattr(result, "success", None), EncodedValue):
+        _write_encoded(oprot.trans, result.success)
+    else:
+        oprot.write_struct(result)
     oprot.write_message_end()
     oprot.trans.flush()
+
+
+def _write_encoded(trans: Any, value: EncodedValue) -> None:
+    """The result struct with field 0 (success) already encoded: header, chunks, stop."""
+    trans.write(struct.pack(">bh", value.ttype, 0))
+    for chunk in value.chunks:
+        trans.write(chunk)
+    trans.write(b"\x00")
 
 
 def _send_exception(oprot: Any, name: str, seqid: int, error: TApplicationException) -> None:

@@ -1,0 +1,413 @@
+// Benchmark client for Hive Metastore Thrift servers (metahive and the Java HMS alike).
+//
+// Uses the Hive 2.3.10 generated client (ThriftHiveMetastore.Client) over TSocket + TBinaryProtocol,
+// as HiveMetaStoreClient does (unframed, TCP_NODELAY), and calls set_ugi first as Spark does.
+// One run = one named operation: W untimed warm-up calls, then N timed calls; prints one JSON
+// object on stdout with the per-call latencies in milliseconds.  Progress goes to stderr.
+//
+// Compiled by bench/hms_bench.py:  javac -cp '<pyspark>/jars/*' -d bench/.build/classes BenchClient.java
+//
+// Data layout shared with hms_bench.py: database `bench`, table `wide` (20 columns), partitioned
+// tables with keys (ds string, hr int) where partition i has ds = 2000-01-01 + i/24 days, hr = i%24.
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.hadoop.hive.metastore.api.Database;
+import org.apache.hadoop.hive.metastore.api.FieldSchema;
+import org.apache.hadoop.hive.metastore.api.NoSuchObjectException;
+import org.apache.hadoop.hive.metastore.api.Partition;
+import org.apache.hadoop.hive.metastore.api.SerDeInfo;
+import org.apache.hadoop.hive.metastore.api.StorageDescriptor;
+import org.apache.hadoop.hive.metastore.api.Table;
+import org.apache.hadoop.hive.metastore.api.ThriftHiveMetastore;
+import org.apache.thrift.protocol.TBinaryProtocol;
+import org.apache.thrift.transport.TSocket;
+
+public final class BenchClient {
+    static final String DB = "bench";
+    static final LocalDate BASE_DAY = LocalDate.of(2000, 1, 1);
+    static final String[] TYPES = {"string", "int", "bigint", "double", "boolean", "decimal(18,2)", "timestamp", "date"};
+
+    /** Something that makes one timed call; returns the size of what came back (for the record). */
+    interface Call {
+        long run(int i) throws Exception;
+    }
+
+    // ---- options -------------------------------------------------------------------------------
+    final Map<String, String> opts = new HashMap<>();
+
+    String opt(String name, String dflt) {
+        return opts.getOrDefault(name, dflt);
+    }
+
+    int intOpt(String name, int dflt) {
+        return Integer.parseInt(opt(name, Integer.toString(dflt)));
+    }
+
+    ThriftHiveMetastore.Client client;
+    TSocket socket;
+
+    void connect() throws Exception {
+        socket = new TSocket(opt("host", "127.0.0.1"), intOpt("port", 9083), 600_000);
+        socket.open();
+        client = new ThriftHiveMetastore.Client(new TBinaryProtocol(socket));
+        client.set_ugi("bench", Collections.singletonList("bench"));
+    }
+
+    // ---- data ----------------------------------------------------------------------------------
+    static List<FieldSchema> columns() {
+        List<FieldSchema> cols = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            cols.add(new FieldSchema("c" + i, TYPES[i % TYPES.length], null));
+        }
+        return cols;
+    }
+
+    static Table tableDef(String name, boolean partitioned) {
+        StorageDescriptor sd = new StorageDescriptor();
+        sd.setCols(columns());
+        sd.setInputFormat("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat");
+        sd.setOutputFormat("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat");
+        sd.setCompressed(false);
+        sd.setNumBuckets(-1);
+        Map<String, String> serdeParams = new HashMap<>();
+        serdeParams.put("serialization.format", "1");
+        sd.setSerdeInfo(new SerDeInfo(null, "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", serdeParams));
+        sd.setBucketCols(new ArrayList<>());
+        sd.setSortCols(new ArrayList<>());
+        sd.setParameters(new HashMap<>());
+        Table t = new Table();
+        t.setDbName(DB);
+        t.setTableName(name);
+        t.setOwner("bench");
+        t.setSd(sd);
+        t.setTableType("MANAGED_TABLE");
+        t.setParameters(new HashMap<>());
+        List<FieldSchema> keys = new ArrayList<>();
+        if (partitioned) {
+            keys.add(new FieldSchema("ds", "string", null));
+            keys.add(new FieldSchema("hr", "int", null));
+        }
+        t.setPartitionKeys(keys);
+        return t;
+    }
+
+    static String ds(long index) {
+        return BASE_DAY.plusDays(index / 24).toString();
+    }
+
+    static String dayOf(long day) {
+        return BASE_DAY.plusDays(day).toString();
+    }
+
+    static String partName(long index) {
+        return "ds=" + ds(index) + "/hr=" + (index % 24);
+    }
+
+    /**
+     * Partitions [from, to) of a (ds, hr) table, shaped like Hive's Hive.createPartitions sends them:
+     * a copy of the table's storage descriptor (20 columns), no location unless locationPrefix is set.
+     */
+    static List<Partition> partitions(Table t, long from, long to, String locationPrefix) {
+        List<Partition> out = new ArrayList<>((int) (to - from));
+        for (long i = from; i < to; i++) {
+            StorageDescriptor sd = new StorageDescriptor(t.getSd());
+            if (locationPrefix != null) {
+                sd.setLocation(locationPrefix + "/" + partName(i));
+            }
+            Partition p = new Partition();
+            p.setDbName(t.getDbName());
+            p.setTableName(t.getTableName());
+            List<String> values = new ArrayList<>(2);
+            values.add(ds(i));
+            values.add(Long.toString(i % 24));
+            p.setValues(values);
+            p.setSd(sd);
+            p.setParameters(new HashMap<>());
+            out.add(p);
+        }
+        return out;
+    }
+
+    // ---- operations ----------------------------------------------------------------------------
+    /** Days a read rotates over (so no two consecutive calls ask for the same day). */
+    int days() {
+        return Math.max(1, intOpt("parts", 10_000) / 24);
+    }
+
+    int rotatingDay(int i) {
+        return (int) Math.floorMod(i * 7L + 3, (long) days());
+    }
+
+    Call operation(String op) throws Exception {
+        String table = opt("table", "parts");
+        switch (op) {
+            case "get_database":
+                return i -> client.get_database(DB).getParametersSize();
+            case "get_table":
+                return i -> client.get_table(DB, opt("table", "wide")).getSd().getColsSize();
+            case "get_all_tables":
+                return i -> client.get_all_tables(DB).size();
+            case "get_table_meta":
+                return i -> client.get_table_meta(DB, "*", null).size();
+            case "get_partition_names":
+                return i -> client.get_partition_names(DB, table, (short) -1).size();
+            case "get_partitions":
+                return i -> client.get_partitions(DB, table, (short) -1).size();
+            case "get_partitions_by_filter":
+                return i -> client.get_partitions_by_filter(DB, table, "ds = \"" + dayOf(rotatingDay(i)) + "\"", (short) -1).size();
+            case "get_partition_names_ps":
+                return i -> client.get_partition_names_ps(DB, table, Collections.singletonList(dayOf(rotatingDay(i))), (short) -1).size();
+            case "get_partitions_by_names": {
+                int count = intOpt("names", 24);
+                int total = intOpt("parts", 10_000);
+                return i -> {
+                    long start = count <= 24 ? rotatingDay(i) * 24L : Math.floorMod(i * 997L, (long) Math.max(1, total - count + 1));
+                    List<String> names = new ArrayList<>(count);
+                    for (long k = start; k < start + count; k++) {
+                        names.add(partName(k));
+                    }
+                    return client.get_partitions_by_names(DB, table, names).size();
+                };
+            }
+            case "create_drop_table": {
+                String prefix = opt("prefix", "cd");
+                return i -> {
+                    String name = prefix + (i < 0 ? "_w" + (-i) : "_" + i);
+                    client.create_table(tableDef(name, false));
+                    client.drop_table(DB, name, true);
+                    return 1;
+                };
+            }
+            default:
+                throw new IllegalArgumentException("unknown operation " + op);
+        }
+    }
+
+    /** Warm up, wait for the go signal if asked, then time N calls. */
+    Map<String, Object> timeLoop(String op, Call call, int warmup, int n) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            call.run(-1 - i);
+        }
+        String ready = opts.get("ready");
+        String go = opts.get("go");
+        if (ready != null) {
+            Files.createFile(Path.of(ready));
+            File goFile = new File(go);
+            while (!goFile.exists()) {
+                Thread.sleep(1);
+            }
+        }
+        double[] lat = new double[n];
+        long size = 0;
+        long startedMs = System.currentTimeMillis();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long s = System.nanoTime();
+            size = call.run(i);
+            lat[i] = (System.nanoTime() - s) / 1e6;
+        }
+        double wallS = (System.nanoTime() - t0) / 1e9;
+        long endedMs = System.currentTimeMillis();
+        Map<String, Object> out = result(op, warmup, lat);
+        out.put("result_size", size);
+        out.put("wall_s", wallS);
+        out.put("started_ms", startedMs);
+        out.put("ended_ms", endedMs);
+        return out;
+    }
+
+    Map<String, Object> result(String op, int warmup, double[] lat) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("op", op);
+        out.put("client", "java");
+        out.put("port", intOpt("port", 9083));
+        out.put("warmup", warmup);
+        out.put("n", lat.length);
+        out.put("latencies_ms", lat);
+        return out;
+    }
+
+    /** Batch size addRange ended up using (smaller than asked if the server refused a big batch). */
+    int batchUsed;
+
+    /**
+     * Add partitions [from, to) to `table` in batches; one latency per batch.  If the server refuses
+     * a batch and --fallback-batch is smaller, that batch and the rest are sent in fallback-size batches
+     * (the failed call is one transaction on metahive, so nothing of it was added).
+     */
+    double[] addRange(Table t, long from, long to, int batch, String locationPrefix, String label) throws Exception {
+        int fallback = intOpt("fallback-batch", 0);
+        List<Double> lat = new ArrayList<>();
+        long lastReport = System.nanoTime();
+        batchUsed = batch;
+        long lo = from;
+        while (lo < to) {
+            long hi = Math.min(to, lo + batchUsed);
+            List<Partition> parts = partitions(t, lo, hi, locationPrefix);
+            long s = System.nanoTime();
+            int added;
+            try {
+                added = client.add_partitions(parts);
+            } catch (Exception e) {
+                if (fallback <= 0 || fallback >= batchUsed) {
+                    throw e;
+                }
+                System.err.printf(Locale.ROOT, "  [%s] add_partitions of %,d refused (%s); using batches of %,d%n",
+                        label, hi - lo, e, fallback);
+                batchUsed = fallback;
+                socket.close();
+                connect();
+                continue;
+            }
+            lat.add((System.nanoTime() - s) / 1e6);
+            if (added != hi - lo) {
+                throw new IllegalStateException("add_partitions returned " + added + ", expected " + (hi - lo));
+            }
+            lo = hi;
+            if (System.nanoTime() - lastReport > 10e9 && lo < to) {
+                System.err.printf(Locale.ROOT, "  [%s] %s: %,d / %,d partitions%n", label, t.getTableName(), lo, to);
+                lastReport = System.nanoTime();
+            }
+        }
+        return lat.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    Table ensureTable(String name, boolean partitioned) throws Exception {
+        try {
+            return client.get_table(DB, name);
+        } catch (NoSuchObjectException e) {
+            client.create_table(tableDef(name, partitioned));
+            return client.get_table(DB, name);
+        }
+    }
+
+    void ensureDatabase() throws Exception {
+        try {
+            client.get_database(DB);
+        } catch (NoSuchObjectException e) {
+            Database d = new Database();
+            d.setName(DB);
+            d.setDescription("metahive benchmark");
+            d.setParameters(new HashMap<>());
+            client.create_database(d);
+        }
+    }
+
+    Map<String, Object> run(String op) throws Exception {
+        int n = intOpt("n", 10);
+        int warmup = intOpt("warmup", 0);
+        int batch = intOpt("batch", 1000);
+        String label = opt("label", "");
+        switch (op) {
+            case "setup": {
+                // database bench, table wide (20 columns), table parts (20 columns, ds/hr) with --parts
+                // partitions added in batches of --batch: the latencies are the load's add_partitions calls.
+                ensureDatabase();
+                ensureTable("wide", false);
+                Table parts = ensureTable(opt("table", "parts"), true);
+                double[] lat = addRange(parts, 0, intOpt("parts", 10_000), batch, null, label);
+                return result("add_partitions_load", 0, lat);
+            }
+            case "add_partitions": {
+                // --n fresh tables (prefix_1..n), each filled with --parts partitions in batches of --batch.
+                List<Double> all = new ArrayList<>();
+                List<Double> perTable = new ArrayList<>();
+                for (int k = 1; k <= n; k++) {
+                    Table t = ensureTable(opt("prefix", "addp") + "_" + k, true);
+                    long s = System.nanoTime();
+                    for (double v : addRange(t, 0, intOpt("parts", 10_000), batch, null, label)) {
+                        all.add(v);
+                    }
+                    perTable.add((System.nanoTime() - s) / 1e6);
+                }
+                Map<String, Object> out = result(op, 0, all.stream().mapToDouble(Double::doubleValue).toArray());
+                out.put("per_table_ms", perTable.stream().mapToDouble(Double::doubleValue).toArray());
+                return out;
+            }
+            case "add_range": {
+                // Grow --table from --from to --to partitions (bench-scale), explicit locations under --location.
+                ensureDatabase();
+                Table t = ensureTable(opt("table", "scale"), true);
+                long from = Long.parseLong(opt("from", "0"));
+                long to = Long.parseLong(opt("to", "1000"));
+                long s = System.nanoTime();
+                double[] lat = addRange(t, from, to, batch, opt("location", null), label);
+                Map<String, Object> out = result(op, 0, lat);
+                out.put("total_ms", (System.nanoTime() - s) / 1e6);
+                out.put("partitions", to - from);
+                out.put("batch", batchUsed);
+                return out;
+            }
+            default:
+                return timeLoop(op, operation(op), warmup, n);
+        }
+    }
+
+    // ---- JSON ----------------------------------------------------------------------------------
+    static String json(Object v) {
+        if (v == null) {
+            return "null";
+        } else if (v instanceof String s) {
+            StringBuilder b = new StringBuilder("\"");
+            for (char c : s.toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    b.append('\\').append(c);
+                } else if (c < 0x20) {
+                    b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+            return b.append('"').toString();
+        } else if (v instanceof double[] arr) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < arr.length; i++) {
+                b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.4f", arr[i]));
+            }
+            return b.append(']').toString();
+        } else if (v instanceof Double d) {
+            return String.format(Locale.ROOT, "%.6f", d);
+        } else if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                b.append(first ? "" : ",").append(json(e.getKey().toString())).append(':').append(json(e.getValue()));
+                first = false;
+            }
+            return b.append('}').toString();
+        }
+        return v.toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchClient bc = new BenchClient();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --option value pairs, got " + args[i]);
+            }
+            bc.opts.put(args[i].substring(2), args[i + 1]);
+        }
+        String op = bc.opt("op", null);
+        if (op == null) {
+            System.err.println("usage: BenchClient --port P --op OPERATION [--n N] [--warmup W] [--table T] ...");
+            System.exit(2);
+        }
+        bc.connect();
+        try {
+            System.out.println(json(bc.run(op)));
+        } finally {
+            bc.socket.close();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+"""Partitions pre-encoded in Thrift binary form, assembled into replies without building objects.
+
+A partition is stored (by the store, as opaque bytes it gets from ``WireEncoder``) as its Thrift
+fields minus ``dbName``/``tableName`` and minus ``sd.cols``, with ``sd`` as the last field and left
+open. A reply splices, per partition: the db/table fields (same for all), the stored body, the
+shared column list (encoded once per column set), and two stop bytes. Thrift readers accept fields
+in any order, so Java, Apache-Python and thriftpy2 clients decode exactly the same Partition.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from thriftpy2.protocol.cybin import TCyBinaryProtocol
+from thriftpy2.transport.memory import TCyMemoryBuffer
+
+from metastore.model import FieldSchema, Partition
+from metastore.wire.convert import to_thrift
+from metastore.wire.idl import hms
+
+T_STOP, T_STRUCT, T_STRING, T_LIST = 0, 12, 11, 15
+_SD_FIELD = struct.pack(">bh", T_STRUCT, 6)  # Partition.sd
+CHUNK = 2000  # partitions per write to the socket
+
+
+def _fields(obj: object) -> bytes:
+    """The encoded fields of a struct, without its stop byte."""
+    buf = TCyMemoryBuffer()
+    TCyBinaryProtocol(buf).write_struct(obj)
+    return buf.getvalue()[:-1]
+
+
+def _string_field(fid: int, value: str) -> bytes:
+    data = value.encode()
+    return struct.pack(">bhi", T_STRING, fid, len(data)) + data
+
+
+class WireEncoder:
+    """Implements the store's ``ReplyEncoder``: the served form of partitions and column lists."""
+
+    def partition_body(self, part: Partition) -> bytes:
+        p = to_thrift(part)
+        sd = p.sd
+        p.dbName = p.tableName = p.sd = None
+        sd.cols = None
+        return _fields(p) + _SD_FIELD + _fields(sd)
+
+    def columns(self, cols: list[FieldSchema]) -> bytes:
+        sd = hms().StorageDescriptor()
+        for spec in sd.thrift_spec.values():
+            setattr(sd, spec[1], None)
+        sd.cols = to_thrift(cols)
+        return _fields(sd)
+
+
+@dataclass(slots=True)
+class EncodedValue:
+    """A result value already in wire form: ``ttype`` and the chunks of its encoding."""
+
+    ttype: int
+    chunks: Iterable[bytes]
+
+
+def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
+                   columns: dict[int, bytes]) -> Iterator[bytes]:
+    """``list<Partition>`` encoding, yielded in chunks so large replies stream out."""
+    yield struct.pack(">bi", T_STRUCT, len(bodies))
+    prefix = _string_field(2, db) + _string_field(3, table)
+    end = b"\x00\x00"
+    for start in range(0, len(bodies), CHUNK):
+        yield b"".join(
+            prefix + body + columns[cd] + end
+            for body, cd in zip(bodies[start:start + CHUNK], cd_ids[start:start + CHUNK], strict=True)
+        )
+
+
+def as_list(chunks: Iterator[bytes]) -> EncodedValue:
+    return EncodedValue(T_LIST, chunks)
+
+
+def in_struct(field_id: int, value: EncodedValue) -> EncodedValue:
+    """A response struct whose only set field is ``value`` (e.g. ``PartitionsResponse.partitions``)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield struct.pack(">bh", value.ttype, field_id)
+        yield from value.chunks
+        yield b"\x00"
+
+    return EncodedValue(T_STRUCT, chunks())
