@@ -56,3 +56,23 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# ---- benchmarks (bench/, docs/performance.md) --------------------------------------------------
+#   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
+#   make bench-sqlite   the same with metahive on SQLite (report only)
+#   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+SCALE ?= 1000,10000,100000,1000000
+
+.PHONY: bench bench-sqlite bench-scale bench-deps
+
+bench-deps: $(VENV)/.installed system-deps
+	bash scripts/ensure-bench-deps.sh
+
+bench: bench-deps
+	$(VENV_PY) bench/hms_bench.py compare --backend postgres
+
+bench-sqlite: bench-deps
+	$(VENV_PY) bench/hms_bench.py compare --backend sqlite
+
+bench-scale: bench-deps
+	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'

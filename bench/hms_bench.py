@@ -21,6 +21,7 @@ and bench/results/latest-<backend>.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import math
@@ -51,6 +52,7 @@ METAHIVE = ROOT / ".venv" / "bin" / "metahive"
 PARTS = 10_000  # partitions of bench.parts: ~417 days x 24 hours
 BATCH = 1_000  # add_partitions batch size
 CONCURRENT_CLIENTS = 8
+ROUNDS = 3  # each measurement is split into rounds, servers alternating (metahive first, then Java first, ...)
 
 
 def log(message: str) -> None:
@@ -357,7 +359,23 @@ def machine(handle: Any | None) -> dict[str, Any]:
         info["metastore_uncommitted_changes"] = bool(dirty)
     except OSError:
         pass
+    # The server code measured (other work may change metastore/ between runs): a digest of its sources.
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "metastore").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    info["metastore_sources_sha256"] = digest.hexdigest()[:16]
     return info
+
+
+def new_log_dir(suffix: str = "") -> Path:
+    """bench/.build/logs/<time><suffix>; only the 5 most recent such folders are kept."""
+    root = BUILD / "logs"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in sorted(p for p in root.iterdir() if p.is_dir())[:-4]:
+        shutil.rmtree(old, ignore_errors=True)
+    path = root / (datetime.now().strftime("%Y%m%d-%H%M%S") + suffix)
+    path.mkdir()
+    return path
 
 
 def load() -> list[float]:
@@ -423,8 +441,7 @@ def compare(args: argparse.Namespace) -> int:
         handle = provision(stack)
         workdir = Path(tempfile.mkdtemp(prefix="metahive-bench-"))
         stack.callback(shutil.rmtree, workdir, True)
-        logs = BUILD / "logs" / datetime.now().strftime("%Y%m%d-%H%M%S")
-        logs.mkdir(parents=True)
+        logs = new_log_dir()
         if args.backend == "sqlite":
             mh_db = f"sqlite:///{workdir}/metahive.db"
         else:
@@ -467,15 +484,24 @@ def compare(args: argparse.Namespace) -> int:
             log(f"{label}: metahive {fmt_ops(mh_stats['ops_per_s'])} ops/s p50 {fmt_ms(mh_stats['p50_ms'])} ms | "
                 f"java {fmt_ops(java_stats['ops_per_s'])} ops/s p50 {fmt_ms(java_stats['p50_ms'])} ms | {ratio:.2f}×")
 
+        def rounds() -> list[list[str]]:
+            """Server order per round: alternating, so drifting background load hits both alike."""
+            return [["metahive", "java"] if r % 2 == 0 else ["java", "metahive"] for r in range(ROUNDS)]
+
         for op in compare_ops(parts, scale):
+            per_round = math.ceil(op.n / ROUNDS)
+            runs: dict[str, list[dict[str, Any]]] = {"metahive": [], "java": []}
+            for order in rounds():
+                for key in order:
+                    runs[key].append(client.run(servers[key].port, op.java_op, "--warmup", str(op.warmup),
+                                                "--n", str(per_round), "--parts", str(parts), *op.args))
             stats = {}
-            for key, srv in servers.items():
-                out = client.run(srv.port, op.java_op, "--warmup", str(op.warmup), "--n", str(op.n),
-                                 "--parts", str(parts), *op.args)
-                results.setdefault(op.key, {})[key] = out
-                stats[key] = summarize(out["latencies_ms"])
-                stats[key]["result_size"] = out.get("result_size")
-            add_row(op.key, op.label, op.target, stats["metahive"], stats["java"], warmup=op.warmup, n=op.n)
+            for key, outs in runs.items():
+                results.setdefault(op.key, {})[key] = outs
+                stats[key] = summarize([v for o in outs for v in o["latencies_ms"]])
+                stats[key]["result_size"] = outs[-1].get("result_size")
+            add_row(op.key, op.label, op.target, stats["metahive"], stats["java"], warmup=op.warmup,
+                    n=per_round * ROUNDS, rounds=ROUNDS)
 
         add_stats = {k: summarize(v["latencies_ms"]) for k, v in load_runs.items()}
         for k, v in load_runs.items():
@@ -484,15 +510,21 @@ def compare(args: argparse.Namespace) -> int:
                 ADD_TARGET, add_stats["metahive"], add_stats["java"], warmup=1, n=len(load_runs["java"]["latencies_ms"]))
         results["add_partitions"] = load_runs
 
-        conc_warmup, conc_n = max(10, round(100 * scale)), max(20, round(400 * scale))
+        conc_warmup, conc_n = max(10, round(100 * scale)), max(20, round(150 * scale))
+        conc: dict[str, list[dict[str, Any]]] = {"metahive": [], "java": []}
+        for order in rounds():
+            for key in order:
+                log(f"{key}: get_table from {CONCURRENT_CLIENTS} concurrent client JVMs")
+                conc[key].append(client.run_concurrent(servers[key].port, CONCURRENT_CLIENTS, conc_warmup,
+                                                       conc_n, workdir))
         conc_stats = {}
-        for key, srv in servers.items():
-            log(f"{key}: get_table from {CONCURRENT_CLIENTS} concurrent client JVMs")
-            out = client.run_concurrent(srv.port, CONCURRENT_CLIENTS, conc_warmup, conc_n, workdir)
-            results.setdefault("concurrent_get_table", {})[key] = out
-            conc_stats[key] = summarize(out["latencies_ms"], ops_per_s=out["calls"] / out["wall_s"])
+        for key, outs in conc.items():
+            results["concurrent_get_table_" + key] = outs
+            calls, wall = sum(o["calls"] for o in outs), sum(o["wall_s"] for o in outs)
+            conc_stats[key] = summarize([v for o in outs for v in o["latencies_ms"]], ops_per_s=calls / wall)
         add_row("concurrent_get_table", f"get_table, {CONCURRENT_CLIENTS} concurrent clients (aggregate)",
-                CONCURRENT_TARGET, conc_stats["metahive"], conc_stats["java"], warmup=conc_warmup, n=conc_n)
+                CONCURRENT_TARGET, conc_stats["metahive"], conc_stats["java"], warmup=conc_warmup,
+                n=conc_n * CONCURRENT_CLIENTS * ROUNDS, rounds=ROUNDS)
 
         # Every operation must be at least as fast as Java, whatever its own target.
         for r in rows:
@@ -505,9 +537,11 @@ def compare(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - t_start
         clients_note = (
             "All operations measured by bench/java/BenchClient.java (Hive 2.3.10 ThriftHiveMetastore.Client, "
-            "libthrift 0.16, TSocket + TBinaryProtocol, set_ugi first), one fresh JVM per operation and server; "
-            f"concurrent get_table: {CONCURRENT_CLIENTS} such JVMs at once, each {conc_warmup} warm-up + {conc_n} "
-            "timed calls, ops/s = all calls / (last end - first start)."
+            "libthrift 0.16, TSocket + TBinaryProtocol, set_ugi first): one fresh client JVM per operation, server "
+            f"and round ({ROUNDS} rounds, server order alternating), W warm-up calls then N/{ROUNDS} timed calls; "
+            f"concurrent get_table: {CONCURRENT_CLIENTS} such JVMs at once per round, each {conc_warmup} warm-up + "
+            f"{conc_n} timed calls, ops/s = all calls / (last end - first start), summed over rounds. "
+            "add_partitions: the load of bench.parts, after one untimed batch into bench.warm."
         )
         doc = {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -542,7 +576,9 @@ def compare(args: argparse.Namespace) -> int:
         a = add_stats[key]
         print(f"add_partitions {key}: {a['partitions_per_s']:,.0f} partitions/s")
     print(clients_note)
-    if with_targets:
+    if not with_targets:
+        print("metahive on SQLite vs the Java HMS on PostgreSQL: report only, the targets apply to `make bench`.")
+    else:
         missed = [r["label"] for r in rows if not r["met"]]
         print(f"targets: {len(rows) - len(missed)}/{len(rows)} met" + (f"; missed: {', '.join(missed)}" if missed else ""))
     print(f"results: {path.relative_to(ROOT)}  (server logs: {logs.relative_to(ROOT)}); {elapsed:.0f} s")
@@ -572,8 +608,7 @@ def scale(args: argparse.Namespace) -> int:
         handle = provision(stack)
         workdir = Path(tempfile.mkdtemp(prefix="metahive-bench-scale-"))
         stack.callback(shutil.rmtree, workdir, True)
-        logs = BUILD / "logs" / (datetime.now().strftime("%Y%m%d-%H%M%S") + "-scale")
-        logs.mkdir(parents=True)
+        logs = new_log_dir("-scale")
         if args.backend == "sqlite":
             db = f"sqlite:///{workdir}/metahive.db"
         else:

@@ -16,14 +16,15 @@ def create_engine(url: str) -> Engine:
 
     SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions (requested with the
     ``write=True`` execution option) so two writers queue instead of failing on lock upgrade.
-    PostgreSQL: a pool with pre-ping, so a restarted database does not leave dead connections.
+    PostgreSQL: a plain pool (no pre-ping round trip per call): a connection found dead fails that
+    call with a retryable error and the pool discards its connections.
     """
     if is_sqlite(url):
         engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=8, max_overflow=16)
         _configure_sqlite(engine)
         return engine
     return sa.create_engine(
-        url, pool_size=8, max_overflow=16, pool_pre_ping=True, pool_recycle=1800,
+        url, pool_size=8, max_overflow=16, pool_recycle=1800,
         insertmanyvalues_page_size=1000,
     )
 

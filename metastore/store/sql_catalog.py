@@ -56,6 +56,15 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _fetch_raw(conn: Connection, query: sa.Executable) -> list[tuple[Any, ...]]:
+    """All rows as plain DBAPI tuples: skips per-row Result processing on 10k-row listings."""
+    result = conn.execute(query)
+    try:
+        return result.cursor.fetchall()  # type: ignore[union-attr]
+    finally:
+        result.close()
+
+
 def _digest(cols_json: str) -> str:
     return hashlib.sha256(cols_json.encode()).hexdigest()
 
@@ -67,6 +76,9 @@ class SqlCatalog(Catalog):
         self.engine = engine
         self.encoder = encoder
         self._writer = engine.execution_options(write=True)
+        # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips (statements still see
+        # committed data only). SQLite keeps its explicit deferred transactions.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
         self._cols_cache: dict[int, list[FieldSchema]] = {}
         self._encoded_cols: dict[int, bytes] = {}
         self._is_pg = engine.dialect.name == "postgresql"
@@ -75,7 +87,7 @@ class SqlCatalog(Catalog):
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._errors(), self.engine.connect() as conn:
+        with self._errors(), self._reader.connect() as conn:
             yield conn
 
     @contextmanager
@@ -116,7 +128,7 @@ class SqlCatalog(Catalog):
         return conn.execute(sa.select(column_sets.c.id).where(column_sets.c.digest == digest)).scalar_one()
 
     def _db_row(self, conn: Connection, name: str, *, missing: type[Exception] = NoSuchObjectError) -> Row:
-        row = conn.execute(sa.select(databases).where(_db.name == name)).first()
+        row = conn.execute(self._GET_DATABASE, {"name": name}).first()
         if row is None:
             raise missing(f"Database '{name}' does not exist")
         return row
@@ -206,15 +218,20 @@ class SqlCatalog(Catalog):
             owner_type=row.owner_type, write_id=row.write_id, id=row.id,
         )
 
+    _SELECT_TABLES = (
+        sa.select(*_TABLE_COLUMNS, _db.name.label("db_name"), column_sets.c.cols)
+        .select_from(tables.join(databases, _t.db_id == _db.id).join(column_sets, column_sets.c.id == _t.cd_id))
+    )
+    # Hot statements built once (SQLAlchemy then reuses their compiled form).
+    _GET_TABLE = _SELECT_TABLES.where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
+    _GET_DATABASE = sa.select(databases).where(_db.name == sa.bindparam("name"))
+
     def _select_tables(self) -> sa.Select:
-        return (
-            sa.select(*self._TABLE_COLUMNS, _db.name.label("db_name"), column_sets.c.cols)
-            .select_from(tables.join(databases, _t.db_id == _db.id).join(column_sets, column_sets.c.id == _t.cd_id))
-        )
+        return self._SELECT_TABLES
 
     def get_table(self, db: str, name: str) -> Table:
         with self._read() as conn:
-            row = conn.execute(self._select_tables().where(_db.name == db, _t.name == name)).first()
+            row = conn.execute(self._GET_TABLE, {"db": db, "name": name}).first()
             if row is None:
                 raise NoSuchObjectError(f"{db}.{name} table not found")
             return self._to_table(row, codec.load_columns(row.cols))
@@ -333,7 +350,7 @@ class SqlCatalog(Catalog):
 
     def drop_table(self, db: str, name: str, *, partition_locations: bool = False) -> tuple[Table, list[str]]:
         with self._write() as conn:
-            row = conn.execute(self._select_tables().where(_db.name == db, _t.name == name)).first()
+            row = conn.execute(self._GET_TABLE, {"db": db, "name": name}).first()
             if row is None:
                 raise NoSuchObjectError(f"{db}.{name} table not found")
             locations: list[str] = []
@@ -378,9 +395,9 @@ class SqlCatalog(Catalog):
                 query = query.where(condition)
             if max_parts is not None and max_parts >= 0:
                 query = query.limit(max_parts)
-            rows = conn.execute(query).all()
             if names_only:
-                return [r.name for r in rows]
+                return [r[0] for r in _fetch_raw(conn, query)]
+            rows = conn.execute(query).all()
             return self._to_partitions(conn, rows, trow.db_name, table)
 
     def _wire(self, part: Partition) -> bytes | None:
@@ -396,11 +413,12 @@ class SqlCatalog(Catalog):
         with self._read() as conn:
             trow, pq = self._partition_query(conn, db, table)
             query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == trow.id).order_by(_p.name)
+            # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
             if names is not None:
-                rows: list[Row] = []
+                rows: list[tuple[Any, ...]] = []
                 for chunk in _chunks(canonical_partition_names(pq.keys, names)):
-                    rows.extend(conn.execute(query.where(_p.name.in_(chunk))))
-                rows.sort(key=lambda r: r.name)
+                    rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
+                rows.sort(key=lambda r: r[1])
             else:
                 condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
                 query = query.select_from(pq.from_clause())
@@ -408,17 +426,17 @@ class SqlCatalog(Catalog):
                     query = query.where(condition)
                 if max_parts is not None and max_parts >= 0:
                     query = query.limit(max_parts)
-                rows = conn.execute(query).all()
-            bodies = [r.wire for r in rows]
-            missing = [r.id for r in rows if r.wire is None]
+                rows = _fetch_raw(conn, query)
+            bodies = [r[2] for r in rows]
+            cd_ids = [r[3] for r in rows]
+            missing = [r[0] for r in rows if r[2] is None]
             if missing:  # rows written without an encoder (e.g. before migration 0002)
                 encoded = {}
                 for chunk in _chunks(missing):
                     extra = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.id.in_(chunk))).all()
                     for r, part in zip(extra, self._to_partitions(conn, extra, "", ""), strict=True):
                         encoded[r.id] = self.encoder.partition_body(part)
-                bodies = [encoded.get(r.id, r.wire) for r in rows]
-            cd_ids = [r.cd_id for r in rows]
+                bodies = [encoded.get(r[0], r[2]) for r in rows]
             columns = self._encoded_columns(conn, set(cd_ids))
             return EncodedPartitions(trow.db_name, table, bodies, cd_ids, columns)
 
