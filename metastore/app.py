@@ -58,7 +58,7 @@ def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int) 
     prepare_database(db_url)
     bootstrap = build_metastore(db_url, warehouse)
     bootstrap.ensure_default_database()
-    bootstrap.catalog.engine.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
+    bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
     log.info("catalog %s, warehouse %s", db_url, bootstrap.warehouse.root)
     serve(ServerOptions(host, port, workers), lambda: build_metastore(db_url, warehouse))
 

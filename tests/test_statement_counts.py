@@ -24,9 +24,10 @@ _TX = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 
 
 class StatementCounter:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, *engines: sa.Engine) -> None:
         self.statements: list[str] = []
-        sa.event.listen(engine, "before_cursor_execute", self._record)
+        for engine in engines:
+            sa.event.listen(engine, "before_cursor_execute", self._record)
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
         if not statement.lstrip().upper().startswith(_TX):
@@ -43,11 +44,12 @@ def stack(request, make_db_url, tmp_path_factory):
     url = make_db_url(request.param)
     engine = create_engine(url)
     migrate.upgrade(engine)
-    ms = HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(tmp_path_factory.mktemp("wh")))
+    catalog = SqlCatalog(engine, WireEncoder())
+    ms = HiveMetastore(catalog, Warehouse(tmp_path_factory.mktemp("wh")))
     ms.ensure_default_database()
     handler = ThriftHandler(ms, Session(user="tester"))
-    yield handler, StatementCounter(engine)
-    engine.dispose()
+    yield handler, StatementCounter(*catalog.engines)
+    catalog.dispose()
 
 
 def _table(db: str, name: str, ncols: int) -> object:
@@ -83,6 +85,8 @@ def _calls(h: ThriftHandler, db: str) -> dict[str, object]:
             db, "t", [f"ds=2024-01-01/hr={i}" for i in range(5)]),
         "get_partition": lambda: h.get_partition(db, "t", ["2024-01-01", "1"]),
         "get_table_objects_by_name": lambda: h.get_table_objects_by_name(db, ["t"]),
+        "get_all_tables": lambda: h.get_all_tables(db),
+        "get_table_meta": lambda: h.get_table_meta("*", "*", []),
     }
 
 
@@ -91,6 +95,7 @@ BOUNDS = {
     "get_table": 1, "get_table_req": 1, "get_database": 1, "get_partitions": 3, "get_partition_names": 2,
     "get_partitions_by_filter": 3, "get_partitions_ps_with_auth": 3, "get_partition_names_ps": 2,
     "get_partitions_by_names": 4, "get_partition": 3, "get_table_objects_by_name": 1,
+    "get_all_tables": 1, "get_table_meta": 1,
 }
 
 

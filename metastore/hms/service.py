@@ -132,10 +132,10 @@ class HiveMetastore:
 
     def get_table_meta(self, db_patterns: str | None, tbl_patterns: str | None,
                        table_types: Sequence[str] | None) -> list[TableMeta]:
-        dbs = filter_names(self.catalog.list_database_names(), db_patterns)
-        metas = self.catalog.list_table_meta(dbs, list(table_types) if table_types else None)
-        wanted = set(filter_names([m.table_name for m in metas], tbl_patterns))
-        return [m for m in metas if m.table_name in wanted]
+        metas = self.catalog.list_table_meta(None, list(table_types) if table_types else None)
+        dbs = set(filter_names({m.db_name: None for m in metas}, db_patterns))
+        tables = set(filter_names({m.table_name: None for m in metas}, tbl_patterns))
+        return [m for m in metas if m.db_name in dbs and m.table_name in tables]
 
     def get_fields(self, db: str, name: str, with_partition_keys: bool = False) -> list[FieldSchema]:
         table = self.get_table(db, name)

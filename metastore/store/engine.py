@@ -29,6 +29,15 @@ def create_engine(url: str) -> Engine:
     )
 
 
+def read_engine(engine: Engine) -> Engine:
+    """The engine for read-only calls: a separate autocommit pool on PostgreSQL, the same on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return sa.create_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=16, pool_recycle=1800,
+    )
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001

@@ -29,6 +29,7 @@ from metastore.model import Database, FieldSchema, Function, Partition, Resource
 from metastore.names import canonical_partition_names, make_partition_name
 from metastore.partition_filter import Expr
 from metastore.store import codec
+from metastore.store.engine import read_engine
 from metastore.store.filters import PartitionQuery
 from metastore.store.schema import (
     column_sets,
@@ -76,12 +77,21 @@ class SqlCatalog(Catalog):
         self.engine = engine
         self.encoder = encoder
         self._writer = engine.execution_options(write=True)
-        # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips (statements still see
-        # committed data only). SQLite keeps its explicit deferred transactions.
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+        # PostgreSQL reads run on their own autocommit pool: no BEGIN/ROLLBACK round trips and no
+        # isolation switch per call (statements still see committed data only). SQLite keeps its
+        # explicit deferred transactions on the one engine.
+        self._reader = read_engine(engine)
         self._cols_cache: dict[int, list[FieldSchema]] = {}
         self._encoded_cols: dict[int, bytes] = {}
         self._is_pg = engine.dialect.name == "postgresql"
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        return (self.engine,) if self._reader is self.engine else (self.engine, self._reader)
+
+    def dispose(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -245,12 +255,14 @@ class SqlCatalog(Catalog):
         return result
 
     def list_table_names(self, db: str, table_type: str | None = None) -> list[str]:
+        """One statement: the database row outer-joined to its tables (no row = no database)."""
+        on = _t.db_id == _db.id if table_type is None else sa.and_(_t.db_id == _db.id, _t.table_type == table_type)
+        query = sa.select(_t.name).select_from(databases.outerjoin(tables, on)).where(_db.name == db).order_by(_t.name)
         with self._read() as conn:
-            db_id = self._db_row(conn, db).id
-            query = sa.select(_t.name).where(_t.db_id == db_id).order_by(_t.name)
-            if table_type is not None:
-                query = query.where(_t.table_type == table_type)
-            return list(conn.execute(query).scalars())
+            rows = _fetch_raw(conn, query)
+        if not rows:
+            raise NoSuchObjectError(f"Database '{db}' does not exist")
+        return [r[0] for r in rows if r[0] is not None]
 
     def list_table_meta(self, db_names: Sequence[str] | None, table_types: Sequence[str] | None) -> list[TableMeta]:
         query = (
