@@ -49,18 +49,19 @@ def ensure_sqlite_folder(db_url: str) -> None:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def build_metastore(db_url: str, warehouse: str) -> HiveMetastore:
+def build_metastore(db_url: str, warehouse: str, config: dict[str, str] | None = None) -> HiveMetastore:
     engine = create_engine(db_url)
-    return HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(warehouse))
+    return HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(warehouse), config)
 
 
-def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int) -> None:
+def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int,
+               config: dict[str, str] | None = None) -> None:
     prepare_database(db_url)
-    bootstrap = build_metastore(db_url, warehouse)
+    bootstrap = build_metastore(db_url, warehouse, config)
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
     log.info("catalog %s, warehouse %s", db_url, bootstrap.warehouse.root)
-    serve(ServerOptions(host, port, workers), lambda: build_metastore(db_url, warehouse))
+    serve(ServerOptions(host, port, workers), lambda: build_metastore(db_url, warehouse, config))
 
 
 def configure_logging(level: str = "INFO") -> None:

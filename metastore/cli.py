@@ -28,14 +28,19 @@ def main() -> None:
 @click.option("--warehouse", default="./warehouse", show_default=True,
               help="Warehouse root for managed databases and tables (local path or file: URI).")
 @click.option("--workers", default=None, type=int, help="Worker processes (default: number of CPUs).")
+@click.option("--limit-partition-request", default=-1, show_default=True, type=int,
+              help="Most partitions one call may return (hive.metastore.limit.partition.request); -1: no limit.")
 @click.option("--log-level", default="INFO", show_default=True)
-def serve(host: str, port: int, db_url: str, warehouse: str, workers: int | None, log_level: str) -> None:
+def serve(host: str, port: int, db_url: str, warehouse: str, workers: int | None, limit_partition_request: int,
+          log_level: str) -> None:
     """Serve the Hive Metastore Thrift protocol."""
     from metastore.app import SchemaMismatch, configure_logging, run_server
+    from metastore.hms.service import PARTITION_LIMIT_KEY
 
     configure_logging(log_level)
+    config = {PARTITION_LIMIT_KEY: str(limit_partition_request)}
     try:
-        run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1)
+        run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1, config)
     except SchemaMismatch as e:
         console.print(f"[red]error:[/red] {e}")
         sys.exit(2)

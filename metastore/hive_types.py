@@ -7,6 +7,7 @@ time zone`` and ``void``) and rejects strings no engine could read back.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from metastore.exceptions import InvalidObjectError
 
@@ -122,8 +123,12 @@ class _Parser:
             raise self.fail("a known type name (unknown type '" + word + "')")
 
 
+@lru_cache(maxsize=4096)
 def validate_type(type_string: str | None) -> str:
-    """Return the type string unchanged if it parses as a Hive type, else raise InvalidObjectError."""
+    """Return the type string unchanged if it parses as a Hive type, else raise InvalidObjectError.
+
+    Cached: a 1,000-partition request repeats the same 20 column types 1,000 times.
+    """
     if not type_string or not type_string.strip():
         raise InvalidObjectError("Column type is empty; give a Hive type such as string or int")
     if len(type_string) > MAX_TYPE_LENGTH:

@@ -36,6 +36,7 @@ from metastore.partition_filter import FilterSyntaxError, parse_filter
 from metastore.warehouse import Warehouse, join_location, local_path
 
 DDL_TIME = "transient_lastDdlTime"
+PARTITION_LIMIT_KEY = "hive.metastore.limit.partition.request"
 DO_NOT_UPDATE_STATS = "DO_NOT_UPDATE_STATS"
 EXPECTED_KEY = "expected_parameter_key"
 EXPECTED_VALUE = "expected_parameter_value"
@@ -50,6 +51,13 @@ def _db(name: str | None) -> str:
     return lookup_name(split_catalog_prefix(name))
 
 
+def _same_columns(cols: Sequence[FieldSchema], table_cols: Sequence[FieldSchema]) -> bool:
+    return len(cols) == len(table_cols) and all(
+        c.name.lower() == t.name and c.type == t.type and c.comment == t.comment
+        for c, t in zip(cols, table_cols, strict=True)
+    )
+
+
 def _is_true(value: str | None) -> bool:
     return (value or "").strip().lower() == "true"
 
@@ -61,6 +69,7 @@ class HiveMetastore:
         self.catalog = catalog
         self.warehouse = warehouse
         self.config = {"hive.metastore.warehouse.dir": warehouse.root_uri, **(config or {})}
+        self.partition_limit = int(self.config.get(PARTITION_LIMIT_KEY, "-1"))
 
     # -- bootstrap --------------------------------------------------------------------------------
 
@@ -297,8 +306,8 @@ class HiveMetastore:
         part.values = values
         part.db_name, part.table_name = table.db_name, table.table_name
         sd = copy.copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
-        if not sd.cols:
-            sd.cols = list(table.sd.cols)
+        if not sd.cols or _same_columns(sd.cols, table.sd.cols):
+            sd.cols = table.sd.cols  # shared: one column set, validated once with the table
         else:
             sd.cols = self._normalize_columns(what, sd.cols)
         if not sd.location and table.sd.location and table.table_type != TableType.VIEW:
@@ -394,10 +403,19 @@ class HiveMetastore:
     ) -> EncodedPartitions:
         """Partitions in served form (the fast path of every get_partitions* call)."""
         expr = self._parse(filter_text) if filter_text is not None else None
-        return self.catalog.list_partitions_encoded(
+        limit = self.partition_limit
+        capped = limit >= 0 and (max_parts < 0 or max_parts > limit)
+        result = self.catalog.list_partitions_encoded(
             _db(db), lookup_name(table), expr=expr, spec=list(spec) if spec is not None else None,
-            names=list(names) if names is not None else None, max_parts=max_parts,
+            names=list(names) if names is not None else None, max_parts=limit + 1 if capped else max_parts,
         )
+        if capped and len(result.bodies) > limit:
+            raise MetaError(
+                f"Number of partitions scanned on table '{lookup_name(table)}' exceeds limit (={limit}). "
+                f"Narrow the request with a partition filter, or raise {PARTITION_LIMIT_KEY} on the metastore "
+                "server (-1 means no limit)."
+            )
+        return result
 
     def get_partitions_by_names(self, db: str, table: str, names: Sequence[str] | None) -> list[Partition]:
         if not names:

@@ -63,6 +63,15 @@ def to_thrift(obj: Any, memo: dict[int, Any] | None = None) -> Any:
     if obj is None:
         return None
     if isinstance(obj, list):
+        if obj and type(obj[0]) is model.FieldSchema:  # the most frequent struct: direct path
+            key = id(obj)
+            if memo is not None and key in memo:
+                return memo[key][1]
+            schema = _field_schema()
+            converted = [schema(name=c.name, type=c.type, comment=c.comment) for c in obj]
+            if memo is not None:
+                memo[key] = (obj, converted)
+            return converted
         if memo is not None:
             key = id(obj)
             if key in memo:
@@ -87,10 +96,17 @@ def to_thrift_list(objs: list[Any]) -> list[Any]:
     return [to_thrift(o, memo) for o in objs]
 
 
+@cache
+def _field_schema() -> type:
+    return hms().FieldSchema
+
+
 def from_thrift(obj: Any, domain_cls: type) -> Any:
     """A Thrift struct as a domain object; missing (null) fields take the domain defaults."""
     if obj is None:
         return None
+    if domain_cls is model.FieldSchema:
+        return model.FieldSchema(obj.name or "", obj.type or "", obj.comment)
     _, steps = _plan(domain_cls)
     kwargs = {}
     for dname, tname, kind, nested, factory in steps:
@@ -100,7 +116,10 @@ def from_thrift(obj: Any, domain_cls: type) -> Any:
         elif kind == "one":
             value = from_thrift(value, nested)  # type: ignore[arg-type]
         elif kind == "list":
-            value = [from_thrift(v, nested) for v in value]  # type: ignore[arg-type]
+            if nested is model.FieldSchema:
+                value = [model.FieldSchema(v.name or "", v.type or "", v.comment) for v in value]
+            else:
+                value = [from_thrift(v, nested) for v in value]  # type: ignore[arg-type]
         elif isinstance(value, dict) and dname == "skewed_col_value_location_maps":
             value = {tuple(k): v for k, v in value.items()}
         kwargs[dname] = value

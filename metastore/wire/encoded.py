@@ -9,6 +9,7 @@ in any order, so Java, Apache-Python and thriftpy2 clients decode exactly the sa
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ class WireEncoder:
     """Implements the store's ``ReplyEncoder``: the served form of partitions and column lists."""
 
     def partition_body(self, part: Partition) -> bytes:
-        p = to_thrift(part)
+        p = to_thrift(dataclasses.replace(part, sd=dataclasses.replace(part.sd, cols=[])))
         sd = p.sd
         p.dbName = p.tableName = p.sd = None
         sd.cols = None
