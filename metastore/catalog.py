@@ -33,6 +33,7 @@ class ReplyEncoder(Protocol):
     """
 
     def partition_body(self, part: Partition) -> bytes: ...
+    def table_body(self, table: Table) -> bytes: ...
     def columns(self, cols: list[FieldSchema]) -> bytes: ...
 
 
@@ -42,6 +43,15 @@ class EncodedPartitions:
 
     db_name: str
     table_name: str
+    bodies: list[bytes]
+    cd_ids: list[int]
+    columns: dict[int, bytes]
+
+
+@dataclass(slots=True)
+class EncodedTables:
+    """Tables in served form: one body and column-set id per table, column sets encoded."""
+
     bodies: list[bytes]
     cd_ids: list[int]
     columns: dict[int, bytes]
@@ -65,6 +75,8 @@ class Catalog(ABC):
     def get_table(self, db: str, name: str) -> Table: ...
     @abstractmethod
     def get_tables(self, db: str, names: Sequence[str]) -> list[Table]: ...
+    @abstractmethod
+    def get_tables_encoded(self, db: str, names: Sequence[str]) -> EncodedTables: ...
     @abstractmethod
     def list_table_names(self, db: str, table_type: str | None = None) -> list[str]: ...
     @abstractmethod

@@ -12,7 +12,7 @@ import copy
 import time
 from collections.abc import Sequence
 
-from metastore.catalog import Catalog, EncodedPartitions, TableUpdate
+from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, TableUpdate
 from metastore.exceptions import (
     ConfigValSecurityError,
     InvalidObjectError,
@@ -129,6 +129,17 @@ class HiveMetastore:
 
     def get_table(self, db: str, name: str) -> Table:
         return self.catalog.get_table(_db(db), lookup_name(name))
+
+    def get_table_encoded(self, db: str, name: str) -> EncodedTables:
+        """A table in served form (the fast path of get_table / get_table_req)."""
+        db, name = _db(db), lookup_name(name)
+        found = self.catalog.get_tables_encoded(db, [name])
+        if not found.bodies:
+            raise NoSuchObjectError(f"{db}.{name} table not found")
+        return found
+
+    def get_table_objects_encoded(self, db: str, names: Sequence[str] | None) -> EncodedTables:
+        return self.catalog.get_tables_encoded(_db(db), [lookup_name(n) for n in names or []])
 
     def get_tables(self, db: str, pattern: str | None, table_type: str | None = None) -> list[str]:
         return filter_names(self.catalog.list_table_names(_db(db), table_type), pattern)

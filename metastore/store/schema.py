@@ -61,6 +61,7 @@ tables = sa.Table(
     sa.Column("partition_keys", Doc, nullable=False),
     sa.Column("parameters", Doc, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("wire", sa.LargeBinary),  # served form, as mh_partitions.wire
     sa.UniqueConstraint("db_id", "name"),
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from metastore.catalog import Catalog, EncodedPartitions, ReplyEncoder, TableUpdate
+from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
     InvalidOperationError,
@@ -57,9 +57,9 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _fetch_raw(conn: Connection, query: sa.Executable) -> list[tuple[Any, ...]]:
+def _fetch_raw(conn: Connection, query: sa.Executable, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """All rows as plain DBAPI tuples: skips per-row Result processing on 10k-row listings."""
-    result = conn.execute(query)
+    result = conn.execute(query, params)
     try:
         return result.cursor.fetchall()  # type: ignore[union-attr]
     finally:
@@ -225,7 +225,7 @@ class SqlCatalog(Catalog):
             parameters=codec.load_params(row.parameters), view_original_text=row.view_original_text,
             view_expanded_text=row.view_expanded_text, table_type=row.table_type,
             temporary=row.temporary, rewrite_enabled=row.rewrite_enabled, cat_name="hive",
-            owner_type=row.owner_type, write_id=row.write_id, id=row.id,
+            owner_type=row.owner_type, write_id=row.write_id,
         )
 
     _SELECT_TABLES = (
@@ -253,6 +253,27 @@ class SqlCatalog(Catalog):
                 rows = conn.execute(self._select_tables().where(_db.name == db, _t.name.in_(chunk)).order_by(_t.name))
                 result.extend(self._to_table(r, codec.load_columns(r.cols)) for r in rows)
         return result
+
+    _GET_TABLES_ENCODED = (
+        sa.select(_t.wire, _t.cd_id, _t.name).select_from(tables.join(databases, _t.db_id == _db.id))
+        .where(_db.name == sa.bindparam("db"), _t.name.in_(sa.bindparam("names", expanding=True)))
+        .order_by(_t.name)
+    )
+
+    def get_tables_encoded(self, db: str, names: Sequence[str]) -> EncodedTables:
+        """Tables in served form: 1 statement (+1 for a column set this process has not seen)."""
+        if self.encoder is None:
+            raise MetaError("No reply encoder configured for encoded table reads")
+        rows: list[tuple[Any, ...]] = []
+        with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(names))):
+                rows.extend(_fetch_raw(conn, self._GET_TABLES_ENCODED, {"db": db, "names": list(chunk)}))
+            bodies = [bytes(r[0]) if r[0] is not None else None for r in rows]  # psycopg2 gives memoryview
+            if any(b is None for b in bodies):  # rows written without an encoder
+                tables_by_name = {t.table_name: t for t in self.get_tables(db, [r[2] for r in rows if r[0] is None])}
+                bodies = [b if b is not None else self.encoder.table_body(tables_by_name[r[2]]) for b, r in zip(bodies, rows, strict=True)]
+            cd_ids = [r[1] for r in rows]
+            return EncodedTables(bodies, cd_ids, self._encoded_columns(conn, set(cd_ids)))
 
     def list_table_names(self, db: str, table_type: str | None = None) -> list[str]:
         """One statement: the database row outer-joined to its tables (no row = no database)."""
@@ -290,6 +311,7 @@ class SqlCatalog(Catalog):
             write_id=table.write_id, cd_id=self._column_set_id(conn, table.sd.cols),
             sd=codec.dump_sd(table.sd), partition_keys=codec.dump_columns(table.partition_keys),
             parameters=codec.dump_params(table.parameters),
+            wire=self.encoder.table_body(table) if self.encoder is not None else None,
         )
 
     def create_table(self, table: Table) -> None:

@@ -16,7 +16,7 @@ from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
-from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list
+from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
 from metastore.wire.idl import hms
 
 DEFAULT_CATALOG = "hive"
@@ -125,11 +125,12 @@ class ThriftHandler:
 
     # -- tables -----------------------------------------------------------------------------------
 
-    def get_table(self, dbname: str, tbl_name: str) -> Any:
-        return to_thrift(self.ms.get_table(dbname, tbl_name))
+    def get_table(self, dbname: str, tbl_name: str) -> EncodedValue:
+        found = self.ms.get_table_encoded(dbname, tbl_name)
+        return table_value(found.bodies[0], found.columns[found.cd_ids[0]])
 
-    def get_table_req(self, req: Any) -> Any:
-        return self.t.GetTableResult(table=to_thrift(self.ms.get_table(req.dbName, req.tblName)))
+    def get_table_req(self, req: Any) -> EncodedValue:
+        return in_struct(1, self.get_table(req.dbName, req.tblName))
 
     def get_tables(self, db_name: str, pattern: str | None) -> list[str]:
         return self.ms.get_tables(db_name, pattern)
@@ -140,11 +141,12 @@ class ThriftHandler:
     def get_all_tables(self, db_name: str) -> list[str]:
         return self.ms.get_tables(db_name, None)
 
-    def get_table_objects_by_name(self, dbname: str, tbl_names: Sequence[str] | None) -> list[Any]:
-        return to_thrift_list(self.ms.get_table_objects(dbname, tbl_names))
+    def get_table_objects_by_name(self, dbname: str, tbl_names: Sequence[str] | None) -> EncodedValue:
+        found = self.ms.get_table_objects_encoded(dbname, tbl_names)
+        return table_list(found.bodies, found.cd_ids, found.columns)
 
-    def get_table_objects_by_name_req(self, req: Any) -> Any:
-        return self.t.GetTablesResult(tables=to_thrift_list(self.ms.get_table_objects(req.dbName, req.tblNames)))
+    def get_table_objects_by_name_req(self, req: Any) -> EncodedValue:
+        return in_struct(1, self.get_table_objects_by_name(req.dbName, req.tblNames))
 
     def get_table_meta(self, db_patterns: str | None, tbl_patterns: str | None, tbl_types: Sequence[str] | None) -> list[Any]:
         return to_thrift_list(self.ms.get_table_meta(db_patterns, tbl_patterns, tbl_types))

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
 from thriftpy2.transport.memory import TCyMemoryBuffer
 
-from metastore.model import FieldSchema, Partition
+from metastore.model import FieldSchema, Partition, Table
 from metastore.wire.convert import to_thrift
 from metastore.wire.idl import hms
 
 T_STOP, T_STRUCT, T_STRING, T_LIST = 0, 12, 11, 15
 _SD_FIELD = struct.pack(">bh", T_STRUCT, 6)  # Partition.sd
+_TABLE_SD_FIELD = struct.pack(">bh", T_STRUCT, 7)  # Table.sd
 CHUNK = 2000  # partitions per write to the socket
 
 
@@ -47,6 +48,14 @@ class WireEncoder:
         p.dbName = p.tableName = p.sd = None
         sd.cols = None
         return _fields(p) + _SD_FIELD + _fields(sd)
+
+    def table_body(self, table: Table) -> bytes:
+        """All of a table's fields (``sd`` last and open, without ``cols``); ``id`` is left out."""
+        t = to_thrift(dataclasses.replace(table, sd=dataclasses.replace(table.sd, cols=[]), id=None))
+        sd = t.sd
+        t.sd = None
+        sd.cols = None
+        return _fields(t) + _TABLE_SD_FIELD + _fields(sd)
 
     def columns(self, cols: list[FieldSchema]) -> bytes:
         sd = hms().StorageDescriptor()
@@ -75,6 +84,19 @@ def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
             prefix + body + columns[cd] + end
             for body, cd in zip(bodies[start:start + CHUNK], cd_ids[start:start + CHUNK], strict=True)
         )
+
+
+def table_value(body: bytes, columns: bytes) -> EncodedValue:
+    """One ``Table`` struct from its stored body and its encoded column list."""
+    return EncodedValue(T_STRUCT, (body, columns, b"\x00\x00"))
+
+
+def table_list(bodies: list[bytes], cd_ids: list[int], columns: dict[int, bytes]) -> EncodedValue:
+    def chunks() -> Iterator[bytes]:
+        yield struct.pack(">bi", T_STRUCT, len(bodies))
+        yield b"".join(body + columns[cd] + b"\x00\x00" for body, cd in zip(bodies, cd_ids, strict=True))
+
+    return EncodedValue(T_LIST, chunks())
 
 
 def as_list(chunks: Iterator[bytes]) -> EncodedValue:

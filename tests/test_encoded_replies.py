@@ -68,3 +68,18 @@ def test_hive23_binding_decodes_encoded_partitions():
 
 def test_empty_listing():
     assert decode_result("get_partitions", _encoded([])) == []
+
+
+def test_encoded_table_equals_object_path():
+    from metastore.model import Table
+    from metastore.wire.encoded import table_list, table_value
+
+    enc = WireEncoder()
+    table = Table(table_name="t", db_name="db", owner="me", create_time=5, sd=_partition(0, COLS).sd,
+                  partition_keys=[FieldSchema("ds", "string", None)], parameters={"EXTERNAL": "TRUE"},
+                  table_type="EXTERNAL_TABLE", view_original_text=None, cat_name="hive", id=None)
+    expected = to_thrift(table)
+    assert decode_result("get_table", table_value(enc.table_body(table), enc.columns(COLS))) == expected
+    listed = decode_result("get_table_objects_by_name", table_list([enc.table_body(table)] * 2, [1, 1],
+                                                                   {1: enc.columns(COLS)}))
+    assert listed == [expected, expected]
