@@ -45,7 +45,9 @@ class PartitionQuery:
     def from_clause(self) -> sa.FromClause:
         clause: sa.FromClause = self.part
         for idx, alias in sorted(self._aliases.items()):
-            clause = clause.join(alias, sa.and_(alias.c.part_id == self.part.c.id, alias.c.idx == idx))
+            # tbl_id too, so the (tbl_id, idx, value|num) indexes drive the lookup at 1M partitions.
+            clause = clause.join(alias, sa.and_(
+                alias.c.part_id == self.part.c.id, alias.c.idx == idx, alias.c.tbl_id == self.part.c.tbl_id))
         return clause
 
     def condition(self, expr: Expr) -> sa.ColumnElement[bool]:
