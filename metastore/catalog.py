@@ -46,6 +46,8 @@ class EncodedPartitions:
     bodies: list[bytes]
     cd_ids: list[int]
     columns: dict[int, bytes]
+    cached: bool = False  # shared by later calls: the wire layer may memoise its reply in ``served``
+    served: list[bytes] | None = None
 
 
 @dataclass(slots=True)

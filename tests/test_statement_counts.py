@@ -134,3 +134,15 @@ def test_add_partitions_statements_grow_with_batches_not_rows(stack):
     many = counter.count(lambda: add(1000, 900))
     assert few <= 8
     assert many <= few + 4, f"adding 900 partitions took {many} statements vs {few} for 10"
+
+
+def test_repeated_whole_listings_take_one_statement(stack):
+    handler, counter = stack
+    _setup(handler, "cached", ncols=20, nparts=200)
+    first = counter.count(lambda: handler.get_partitions("cached", "t", -1))
+    again = counter.count(lambda: handler.get_partitions("cached", "t", -1))
+    names_first = counter.count(lambda: handler.get_partition_names("cached", "t", -1))
+    names_again = counter.count(lambda: handler.get_partition_names("cached", "t", -1))
+    assert (again, names_first, names_again) == (1, 2, 1)
+    assert first <= 3
+    assert len(decode_result("get_partitions", handler.get_partitions("cached", "t", -1))) == 200

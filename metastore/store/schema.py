@@ -62,6 +62,9 @@ tables = sa.Table(
     sa.Column("parameters", Doc, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("wire", sa.LargeBinary),  # served form, as mh_partitions.wire
+    # Bumped in the same transaction as any change to the table's partitions (or the table):
+    # listings cached under (table id, part_version) are therefore never stale, on any server.
+    sa.Column("part_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("db_id", "name"),
 )
 

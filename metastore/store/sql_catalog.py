@@ -8,7 +8,9 @@ versions on tables guard read-modify-write cycles across server processes.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -70,6 +72,44 @@ def _digest(cols_json: str) -> str:
     return hashlib.sha256(cols_json.encode()).hexdigest()
 
 
+class ListingCache:
+    """Whole-table partition listings per process, keyed by (table id, partition version).
+
+    The version is read from the database in the same call and bumped in the same transaction as
+    every partition change, so an entry is never served after a change committed by any server;
+    old versions just age out. Bounded by an approximate byte budget, least recently used first.
+    """
+
+    def __init__(self, budget_bytes: int = 256 * 1024 * 1024) -> None:
+        self.budget = budget_bytes
+        self._entries: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...] | None) -> Any:
+        if key is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple[Any, ...] | None, value: Any, size: int) -> None:
+        if key is None or size > self.budget // 4:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= old[1]
+            self._entries[key] = (value, size)
+            self._size += size
+            while self._size > self.budget and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+
+
 class SqlCatalog(Catalog):
     """Catalog store over SQLite or PostgreSQL."""
 
@@ -83,6 +123,7 @@ class SqlCatalog(Catalog):
         self._reader = read_engine(engine)
         self._cols_cache: dict[int, list[FieldSchema]] = {}
         self._encoded_cols: dict[int, bytes] = {}
+        self.listings = ListingCache()
         self._is_pg = engine.dialect.name == "postgresql"
 
     @property
@@ -144,7 +185,7 @@ class SqlCatalog(Catalog):
         return row
 
     def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
-        cols = columns or [_t.id, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type]
+        cols = columns or [_t.id, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
         row = conn.execute(
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
@@ -351,7 +392,7 @@ class SqlCatalog(Catalog):
                 values["db_id"] = new_db
             done = conn.execute(
                 tables.update().where(_t.id == row.id, _t.version == row.version)
-                .values(version=row.version + 1, **values)
+                .values(version=row.version + 1, part_version=_t.part_version + 1, **values)
             ).rowcount
             if done != 1:
                 raise RetryableStoreError(
@@ -430,9 +471,19 @@ class SqlCatalog(Catalog):
             if max_parts is not None and max_parts >= 0:
                 query = query.limit(max_parts)
             if names_only:
-                return [r[0] for r in _fetch_raw(conn, query)]
+                key = (trow.id, trow.part_version, "names") if condition is None and max_parts < 0 else None
+                cached = self.listings.get(key)
+                if cached is None:
+                    cached = [r[0] for r in _fetch_raw(conn, query)]
+                    self.listings.put(key, cached, 64 * len(cached))
+                return list(cached)
             rows = conn.execute(query).all()
             return self._to_partitions(conn, rows, trow.db_name, table)
+
+    @staticmethod
+    def _bump(conn: Connection, tbl_id: int) -> None:
+        """A new partition version for the table, in the caller's transaction (see ``ListingCache``)."""
+        conn.execute(tables.update().where(_t.id == tbl_id).values(part_version=_t.part_version + 1))
 
     def _wire(self, part: Partition) -> bytes | None:
         return self.encoder.partition_body(part) if self.encoder is not None else None
@@ -446,6 +497,11 @@ class SqlCatalog(Catalog):
             raise MetaError("No reply encoder configured for encoded partition listings")
         with self._read() as conn:
             trow, pq = self._partition_query(conn, db, table)
+            whole = names is None and spec is None and expr is None and (max_parts is None or max_parts < 0)
+            key = (trow.id, trow.part_version, "all") if whole else None
+            cached = self.listings.get(key)
+            if cached is not None:
+                return cached
             query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == trow.id).order_by(_p.name)
             # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
             if names is not None:
@@ -472,7 +528,13 @@ class SqlCatalog(Catalog):
                         encoded[r.id] = self.encoder.partition_body(part)
                 bodies = [encoded.get(r[0], r[2]) for r in rows]
             columns = self._encoded_columns(conn, set(cd_ids))
-            return EncodedPartitions(trow.db_name, table, bodies, cd_ids, columns)
+            result = EncodedPartitions(trow.db_name, table, bodies, cd_ids, columns)
+            # memoryview (psycopg2) -> bytes when kept, so the reply memo can join them once.
+            if key is not None:
+                result.bodies = [bytes(b) for b in bodies]
+                result.cached = True
+                self.listings.put(key, result, 2 * sum(len(b) for b in result.bodies))
+            return result
 
     def _encoded_columns(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
         missing = {i for i in ids if i not in self._encoded_cols}
@@ -561,6 +623,7 @@ class SqlCatalog(Catalog):
                 for i, v in enumerate(p.values)
             ]
             conn.execute(partition_values.insert(), value_rows)
+            self._bump(conn, trow.id)
             return [p for _, p in todo]
 
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
@@ -590,6 +653,7 @@ class SqlCatalog(Catalog):
                 last_access_time=sa.bindparam("u_lat"), write_id=sa.bindparam("u_wid"), wire=sa.bindparam("u_wire"),
             )
             conn.execute(stmt, updates)
+            self._bump(conn, trow.id)
 
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None:
         with self._write() as conn:
@@ -613,6 +677,7 @@ class SqlCatalog(Catalog):
                 dict(part_id=pid, idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if _is_integral_key(k) else None)
                 for i, (k, v) in enumerate(zip(keys, part.values, strict=True))
             ])
+            self._bump(conn, trow.id)
 
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]:
         with self._write() as conn:
@@ -629,6 +694,8 @@ class SqlCatalog(Catalog):
             for chunk in _chunks(ids):
                 conn.execute(partition_values.delete().where(partition_values.c.part_id.in_(chunk)))
                 conn.execute(partitions.delete().where(_p.id.in_(chunk)))
+            if ids:
+                self._bump(conn, trow.id)
             return self._to_partitions(conn, rows, trow.db_name, table)
 
     # -- functions --------------------------------------------------------------------------------
