@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta
 from metastore.partition_filter import Expr
@@ -115,6 +115,11 @@ class Catalog(ABC):
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None: ...
     @abstractmethod
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]: ...
+
+    # locks
+    @abstractmethod
+    def lock_store(self) -> Any:
+        """The store of HMS locks, kept in the catalog's database (``metastore.hms.locks``)."""
 
     # functions
     @abstractmethod

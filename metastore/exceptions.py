@@ -43,3 +43,15 @@ class ConfigValSecurityError(CatalogError):
 
 class RetryableStoreError(MetaError):
     """The database failed transiently; the client may retry the call."""
+
+
+class NoSuchLockError(CatalogError):
+    """A lock id that is not held or waiting (never granted, released, or expired)."""
+
+
+class NoSuchTxnError(CatalogError):
+    """A transaction id that does not exist (metahive has no ACID transactions yet)."""
+
+
+class TxnAbortedError(CatalogError):
+    """The transaction owning a lock was aborted."""

@@ -145,3 +145,25 @@ class TableMeta:
     table_type: str
     comments: str | None = None
     cat_name: str | None = None
+
+
+@dataclass(slots=True)
+class LockRow:
+    """One component of a lock request, as stored (enums as their Thrift integers)."""
+
+    id: int  # the component's own id ("internal" lock id); 0 until inserted
+    ext_id: int  # the request's lock id (what clients see); 0 until inserted
+    component: int  # position in the request
+    level: int
+    type: int
+    db_name: str
+    table_name: str | None
+    partition_name: str | None
+    state: int
+    txn_id: int | None
+    user_name: str
+    hostname: str
+    agent_info: str | None
+    created_ms: int
+    acquired_ms: int | None
+    last_heartbeat_ms: int

@@ -21,6 +21,7 @@ from metastore.exceptions import (
     NoSuchObjectError,
 )
 from metastore.hive_types import validate_type
+from metastore.hms.locks import HiveLocks
 from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta, TableType
 from metastore.names import (
     MAX_COLUMN_NAME_LENGTH,
@@ -70,6 +71,7 @@ class HiveMetastore:
         self.warehouse = warehouse
         self.config = {"hive.metastore.warehouse.dir": warehouse.root_uri, **(config or {})}
         self.partition_limit = int(self.config.get(PARTITION_LIMIT_KEY, "-1"))
+        self.locks = HiveLocks.for_catalog(catalog, self.config)  # lock/check_lock/unlock/...
 
     # -- bootstrap --------------------------------------------------------------------------------
 

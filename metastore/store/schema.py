@@ -124,3 +124,31 @@ functions = sa.Table(
     sa.Column("resource_uris", Doc, nullable=False),
     sa.UniqueConstraint("db_id", "name"),
 )
+
+# Hive Metastore locks (lock / check_lock / unlock / heartbeat / show_locks): one row per component
+# of a lock request. ``id`` is the component's own id (never reused: AUTOINCREMENT on SQLite, a
+# sequence on PostgreSQL); ``ext_id`` is the request's lock id, the ``id`` of its first component.
+locks = sa.Table(
+    "mh_locks",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("ext_id", sa.BigInteger, nullable=False),
+    sa.Column("component", sa.SmallInteger, nullable=False),
+    sa.Column("level", sa.SmallInteger, nullable=False),  # Thrift LockLevel: 1 DB, 2 TABLE, 3 PARTITION
+    sa.Column("type", sa.SmallInteger, nullable=False),  # Thrift LockType: 1 SHARED_READ ... 4 EXCL_WRITE
+    sa.Column("db_name", BinaryText, nullable=False),
+    sa.Column("table_name", BinaryText),
+    sa.Column("partition_name", BinaryText),
+    sa.Column("state", sa.SmallInteger, nullable=False),  # Thrift LockState: 1 ACQUIRED, 2 WAITING
+    sa.Column("txn_id", sa.BigInteger),
+    sa.Column("user_name", sa.Text, nullable=False),
+    sa.Column("hostname", sa.Text, nullable=False),
+    sa.Column("agent_info", sa.Text),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("acquired_ms", sa.BigInteger),
+    sa.Column("last_heartbeat_ms", sa.BigInteger, nullable=False),
+    sa.Index(None, "ext_id"),
+    sa.Index(None, "db_name", "table_name"),
+    sa.Index(None, "last_heartbeat_ms"),
+    sqlite_autoincrement=True,
+)

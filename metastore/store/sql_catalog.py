@@ -698,6 +698,13 @@ class SqlCatalog(Catalog):
                 self._bump(conn, trow.id)
             return self._to_partitions(conn, rows, trow.db_name, table)
 
+    # -- locks ------------------------------------------------------------------------------------
+
+    def lock_store(self) -> Any:
+        from metastore.store.sql_locks import SqlLocks  # sql_locks builds on this module
+
+        return SqlLocks(self)
+
     # -- functions --------------------------------------------------------------------------------
 
     @staticmethod

@@ -18,6 +18,7 @@ from metastore.names import parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
 from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
 from metastore.wire.idl import hms
+from metastore.wire.lock_methods import LockMethods
 
 DEFAULT_CATALOG = "hive"
 
@@ -39,7 +40,7 @@ def _max(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-class ThriftHandler:
+class ThriftHandler(LockMethods):
     def __init__(self, metastore: HiveMetastore, session: Session) -> None:
         self.ms = metastore
         self.session = session

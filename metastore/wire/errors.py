@@ -26,6 +26,9 @@ _THRIFT_NAME = {
     ex.InvalidOperationError: "InvalidOperationException",
     ex.InvalidInputError: "InvalidInputException",
     ex.ConfigValSecurityError: "ConfigValSecurityException",
+    ex.NoSuchLockError: "NoSuchLockException",
+    ex.NoSuchTxnError: "NoSuchTxnException",
+    ex.TxnAbortedError: "TxnAbortedException",
     ex.MetaError: "MetaException",
 }
 
