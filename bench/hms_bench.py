@@ -7,9 +7,14 @@
 Both servers are measured by the same client, bench/java/BenchClient.java (the Hive 2.3.10 generated
 Thrift client over TSocket + TBinaryProtocol, as Spark's HiveMetaStoreClient uses it), compiled here
 against the jars of the pyspark wheel.  A Python client would spend ~320 ms decoding a 10k-partition
-reply and hide the server.  Each operation runs in a fresh client JVM: W untimed warm-up calls, then N
-timed calls; the servers are measured alternately, operation by operation, so background load hits
-both alike.  Concurrent get_table runs 8 client JVMs at once, started together after their warm-ups.
+reply and hide the server.  Each measurement runs in a fresh client JVM: W untimed warm-up calls, then
+timed calls; every operation is measured in 3 rounds with the server order alternating (metahive, Java /
+Java, metahive / ...), so drifting background load hits both alike.  Concurrent get_table runs 8 client
+JVMs at once, started together after their warm-ups.
+
+After the load both PostgreSQL databases are ANALYZEd (as autovacuum would; the test server has it
+off), and a digest of every partition and of the table is compared between the servers, so both are
+known to serve the same data.  Iteration counts: see compare_ops(); the whole run takes ~4-6 minutes on 2 cores.
 
 Java HMS: org.apache.hadoop.hive.metastore.HiveMetaStore from the wheel's jars + PostgreSQL's JDBC
 driver (/usr/share/java/postgresql.jar, scripts/ensure-bench-deps.sh), DataNucleus + HikariCP, direct
@@ -251,6 +256,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        # metahive's forked workers may outlive their parent by a moment: wait for the whole group.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def start_metahive(db_url: str, warehouse: Path, logs: Path, workers: int = 2) -> Server:
@@ -321,6 +338,21 @@ def fresh_database(handle: Any, name: str) -> str:
     url = handle.create_database(name)
     handle.created.remove(name)
     return url
+
+
+def analyze(handle: Any, name: str) -> None:
+    """ANALYZE a database, as autovacuum would soon after a bulk load (the test server runs with
+    autovacuum off; without statistics the planner's choices for big partition lists are arbitrary)."""
+    with closing(handle.connect(name)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("ANALYZE")
+
+
+def autovacuum(handle: Any) -> str:
+    with closing(handle.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SHOW autovacuum")
+        return cur.fetchone()[0]
 
 
 def jdbc_of(handle: Any, name: str) -> tuple[str, str, str]:
@@ -473,6 +505,15 @@ def compare(args: argparse.Namespace) -> int:
             load_runs[key] = client.run(srv.port, "setup", "--parts", str(parts), "--batch", str(BATCH),
                                         "--label", key)
             log(f"{key}: loaded in {sum(load_runs[key]['latencies_ms']) / 1000:.1f} s")
+        analyzed = ["bench_javahms"] + (["bench_metahive"] if args.backend == "postgres" else [])
+        for name in analyzed:
+            analyze(handle, name)
+        log(f"ANALYZE {', '.join(analyzed)} (autovacuum is {autovacuum(handle)} on this server)")
+        digests = {key: client.run(srv.port, "digest") for key, srv in servers.items()}
+        same = {f: digests["metahive"][f] == digests["java"][f] for f in ("partitions", "partitions_sha256", "table")}
+        log(f"same data on both servers: {same}; reply sizes: "
+            + ", ".join(f"{k} partitions {d['partitions_bytes']:,} B, table {d['table_bytes']:,} B"
+                        for k, d in digests.items()))
         rows: list[dict[str, Any]] = []
 
         def add_row(key: str, label: str, target: float, mh_stats: dict[str, Any], java_stats: dict[str, Any],
@@ -553,6 +594,9 @@ def compare(args: argparse.Namespace) -> int:
             "load_avg_end": load_end,
             "partitions": parts,
             "batch": BATCH,
+            "analyzed_after_load": analyzed,
+            "data_check": {"same": same, "digests": digests},
+            "postgres_autovacuum": autovacuum(handle),
             "quick": quick,
             "clients": clients_note,
             "elapsed_s": round(elapsed, 1),
@@ -576,6 +620,18 @@ def compare(args: argparse.Namespace) -> int:
         a = add_stats[key]
         print(f"add_partitions {key}: {a['partitions_per_s']:,.0f} partitions/s")
     print(clients_note)
+    if all(same.values()):
+        print(f"data check: both servers return the same {digests['java']['partitions']:,} partitions and table "
+              "(values, locations, columns, formats); Thrift bytes per full listing: "
+              + ", ".join(f"{k} {d['partitions_bytes']:,}" for k, d in digests.items()))
+    else:
+        print(f"data check: the servers' answers DIFFER: {same}; see data_check in the results file")
+    floor = digests["java"]["client_decode_get_partitions_ms_p50"]
+    print(f"client floor: BenchClient decodes the {parts:,}-partition get_partitions reply in {floor:.0f} ms (p50, from "
+          "memory), part of both servers' get_partitions latency.")
+    for field_name in ("partition_parameter_keys", "partition_sd_parameter_keys", "table_parameter_keys"):
+        if digests["metahive"][field_name] != digests["java"][field_name]:
+            print(f"  {field_name}: metahive [{digests['metahive'][field_name]}] vs Java [{digests['java'][field_name]}]")
     if not with_targets:
         print("metahive on SQLite vs the Java HMS on PostgreSQL: report only, the targets apply to `make bench`.")
     else:
@@ -626,6 +682,8 @@ def scale(args: argparse.Namespace) -> int:
                                "--batch", str(batch), "--fallback-batch", str(BATCH),
                                "--location", "s3a://bench-scale/scale", "--label", f"scale {size:,}")
             current = size
+            if args.backend == "postgres":
+                analyze(handle, "bench_scale")
             stage: dict[str, Any] = {
                 "partitions": size,
                 "add": {**summarize(added["latencies_ms"]), "batch": added["batch"], "added": added["partitions"],
@@ -661,7 +719,7 @@ def scale(args: argparse.Namespace) -> int:
             "elapsed_s": round(elapsed, 1),
             "clients": "bench/java/BenchClient.java, one JVM per measurement; reads: 3 warm-up + 20 timed calls, "
                        "rotating over days; add: the stage's partitions from the previous size up, explicit "
-                       "s3a:// locations (no directories created)",
+                       "s3a:// locations (no directories created); PostgreSQL: ANALYZE after each stage",
             "stages": stages,
             "table_markdown": table,
         }

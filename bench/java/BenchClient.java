@@ -349,9 +349,88 @@ public final class BenchClient {
                 out.put("batch", batchUsed);
                 return out;
             }
+            case "digest":
+                return digest();
             default:
                 return timeLoop(op, operation(op), warmup, n);
         }
+    }
+
+    /**
+     * What the server stored and serves, to check both servers answer with the same data: a digest of
+     * every partition of --table (values, location under the table's, columns, formats, serde) and of
+     * the table, plus the parameter keys seen and the reply sizes in bytes.
+     */
+    Map<String, Object> digest() throws Exception {
+        String table = opt("table", "parts");
+        Table t = client.get_table(DB, table);
+        String root = t.getSd().getLocation();
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        java.util.TreeSet<String> paramKeys = new java.util.TreeSet<>();
+        java.util.TreeSet<String> sdParamKeys = new java.util.TreeSet<>();
+        List<Partition> parts = client.get_partitions(DB, table, (short) -1);
+        List<String> lines = new ArrayList<>();
+        for (Partition p : parts) {
+            StorageDescriptor sd = p.getSd();
+            String loc = sd.getLocation();
+            String rel = loc != null && root != null && loc.startsWith(root) ? loc.substring(root.length()) : "!" + loc;
+            StringBuilder cols = new StringBuilder();
+            for (FieldSchema f : sd.getCols()) {
+                cols.append(f.getName()).append(':').append(f.getType()).append(',');
+            }
+            lines.add(String.join("|", p.getValues()) + "|" + rel + "|" + cols + "|" + sd.getInputFormat() + "|"
+                    + sd.getOutputFormat() + "|" + sd.getSerdeInfo().getSerializationLib() + "|" + sd.getNumBuckets());
+            if (p.getParameters() != null) {
+                paramKeys.addAll(p.getParameters().keySet());
+            }
+            if (sd.getParameters() != null) {
+                sdParamKeys.addAll(sd.getParameters().keySet());
+            }
+        }
+        Collections.sort(lines);
+        for (String line : lines) {
+            md.update(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update((byte) 10);
+        }
+        StringBuilder tcols = new StringBuilder();
+        for (FieldSchema f : t.getSd().getCols()) {
+            tcols.append(f.getName()).append(':').append(f.getType()).append(',');
+        }
+        for (FieldSchema f : t.getPartitionKeys()) {
+            tcols.append("key ").append(f.getName()).append(':').append(f.getType()).append(',');
+        }
+        org.apache.thrift.TSerializer ser = new org.apache.thrift.TSerializer(new TBinaryProtocol.Factory());
+        long partBytes = 0;
+        for (Partition p : parts) {
+            partBytes += ser.serialize(p).length;
+        }
+        // The client's own share of a get_partitions call: decoding the reply from memory (a floor under
+        // any server's end-to-end latency for this call).
+        ThriftHiveMetastore.get_partitions_result reply = new ThriftHiveMetastore.get_partitions_result();
+        reply.setSuccess(parts);
+        byte[] replyBytes = ser.serialize(reply);
+        org.apache.thrift.TDeserializer de = new org.apache.thrift.TDeserializer(new TBinaryProtocol.Factory());
+        double[] decode = new double[15];
+        for (int i = -5; i < decode.length; i++) {
+            long s = System.nanoTime();
+            de.deserialize(new ThriftHiveMetastore.get_partitions_result(), replyBytes);
+            if (i >= 0) {
+                decode[i] = (System.nanoTime() - s) / 1e6;
+            }
+        }
+        java.util.Arrays.sort(decode);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("op", "digest");
+        out.put("client_decode_get_partitions_ms_p50", decode[decode.length / 2]);
+        out.put("partitions", (long) parts.size());
+        out.put("partitions_sha256", java.util.HexFormat.of().formatHex(md.digest()));
+        out.put("partition_parameter_keys", String.join(",", paramKeys));
+        out.put("partition_sd_parameter_keys", String.join(",", sdParamKeys));
+        out.put("partitions_bytes", partBytes);
+        out.put("table", tcols + "|" + t.getTableType() + "|" + t.getSd().getSerdeInfo().getSerializationLib());
+        out.put("table_parameter_keys", String.join(",", new java.util.TreeSet<>(t.getParameters().keySet())));
+        out.put("table_bytes", (long) ser.serialize(t).length);
+        return out;
     }
 
     // ---- JSON ----------------------------------------------------------------------------------
