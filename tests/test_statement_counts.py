@@ -146,3 +146,18 @@ def test_repeated_whole_listings_take_one_statement(stack):
     assert (again, names_first, names_again) == (1, 2, 1)
     assert first <= 3
     assert len(decode_result("get_partitions", handler.get_partitions("cached", "t", -1))) == 200
+
+
+def test_create_and_drop_table_statements(stack):
+    handler, counter = stack
+    handler.create_database(T.Database(name="ddl", parameters={}))
+    flat = _table("ddl", "flat", 20)
+    flat.partitionKeys = []
+    create = counter.count(lambda: handler.create_table(flat))
+    drop = counter.count(lambda: handler.drop_table("ddl", "flat", True))
+    # create: database lookup (semantics) + database row, column set lookup, insert (store)
+    assert create <= 4, counter.statements
+    # drop of an unpartitioned table: read it, delete it
+    assert drop <= 2, counter.statements
+    handler.create_table(_table("ddl", "parted", 20))
+    assert counter.count(lambda: handler.drop_table("ddl", "parted", True)) <= 5

@@ -359,9 +359,7 @@ class SqlCatalog(Catalog):
         try:
             with self._write() as conn:
                 db_id = self._db_row(conn, table.db_name).id
-                exists = conn.execute(sa.select(_t.id).where(_t.db_id == db_id, _t.name == table.table_name)).first()
-                if exists is not None:
-                    raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists")
+                # An existing table is caught by the (db_id, name) unique constraint below.
                 conn.execute(tables.insert().values(db_id=db_id, version=1, **self._table_values(conn, table)))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
@@ -418,9 +416,10 @@ class SqlCatalog(Catalog):
                 sd=sa.bindparam("u_sd"), wire=sa.bindparam("u_wire"))
             conn.execute(stmt, updates)
 
-    def _delete_tables(self, conn: Connection, ids: Any) -> None:
-        conn.execute(partition_values.delete().where(partition_values.c.tbl_id.in_(ids)))
-        conn.execute(partitions.delete().where(_p.tbl_id.in_(ids)))
+    def _delete_tables(self, conn: Connection, ids: Any, *, partitioned: bool = True) -> None:
+        if partitioned:
+            conn.execute(partition_values.delete().where(partition_values.c.tbl_id.in_(ids)))
+            conn.execute(partitions.delete().where(_p.tbl_id.in_(ids)))
         conn.execute(tables.delete().where(_t.id.in_(ids)))
 
     def drop_table(self, db: str, name: str, *, partition_locations: bool = False) -> tuple[Table, list[str]]:
@@ -429,12 +428,13 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"{db}.{name} table not found")
             locations: list[str] = []
-            if partition_locations:
+            partitioned = codec.load_columns(row.partition_keys) != []  # no partition rows otherwise
+            if partition_locations and partitioned:
                 for r in conn.execute(sa.select(_p.sd).where(_p.tbl_id == row.id)):
                     loc = codec.load_sd(r.sd, []).location
                     if loc:
                         locations.append(loc)
-            self._delete_tables(conn, [row.id])
+            self._delete_tables(conn, [row.id], partitioned=partitioned)
             return self._to_table(row, codec.load_columns(row.cols)), locations
 
     # -- partitions -------------------------------------------------------------------------------
