@@ -69,3 +69,26 @@ def test_changes_on_one_server_are_seen_by_the_other(two_servers):
     moved = decode_result("get_partitions", a.get_partitions("default", "t2", -1))
     assert [(p.tableName, p.values) for p in moved] == [("t2", ["0"]), ("t2", ["2"]), ("t2", ["3"])]
     assert len(a_catalog.listings._entries) >= 1
+
+
+def test_a_recreated_table_never_serves_the_dropped_tables_listing(two_servers):
+    """SQLite reuses the row id of a dropped table; the cache key must still differ."""
+    (a, _), (b, _) = two_servers
+    sd = T.StorageDescriptor(cols=[T.FieldSchema(name="x", type="int")], serdeInfo=T.SerDeInfo(parameters={}))
+
+    def create(values: list[str]) -> None:
+        a.create_table(T.Table(tableName="t", dbName="default", sd=sd,
+                               partitionKeys=[T.FieldSchema(name="hr", type="int")], parameters={}))
+        a.add_partitions([T.Partition(values=[v], dbName="default", tableName="t") for v in values])
+
+    create(["1", "2"])
+    assert _values(a) == [["1"], ["2"]]
+    assert a.get_partition_names("default", "t", -1) == ["hr=1", "hr=2"]
+    for _ in range(3):  # drop and re-create on the other server, with other partitions
+        b.drop_table("default", "t", True)
+        b.create_table(T.Table(tableName="t", dbName="default", sd=sd,
+                               partitionKeys=[T.FieldSchema(name="hr", type="int")], parameters={}))
+        assert _values(a) == []
+        assert a.get_partition_names("default", "t", -1) == []
+        b.add_partitions([T.Partition(values=["7"], dbName="default", tableName="t")])
+        assert _values(a) == [["7"]]

@@ -8,6 +8,7 @@ versions on tables guard read-modify-write cycles across server processes.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -359,8 +360,11 @@ class SqlCatalog(Catalog):
         try:
             with self._write() as conn:
                 db_id = self._db_row(conn, table.db_name).id
-                # An existing table is caught by the (db_id, name) unique constraint below.
-                conn.execute(tables.insert().values(db_id=db_id, version=1, **self._table_values(conn, table)))
+                # An existing table is caught by the (db_id, name) unique constraint below. The
+                # partition version starts at a random point: SQLite reuses the id of a dropped
+                # table, and (id, version) must never name two table incarnations in ListingCache.
+                conn.execute(tables.insert().values(db_id=db_id, version=1, part_version=secrets.randbits(52),
+                                                    **self._table_values(conn, table)))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
 
