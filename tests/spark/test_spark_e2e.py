@@ -17,21 +17,9 @@ from hmsclient.genthrift.hive_metastore.ttypes import NoSuchObjectException
 from pyspark.errors import AnalysisException
 
 from tests.spark.conftest import SparkEnv
+from tests.support.paths import local_path
 
 pytestmark = pytest.mark.spark
-
-
-def local_path(location: str) -> Path:
-    """``file:/x``, ``file:///x`` or ``/x`` -> ``Path('/x')``.
-
-    Metastore locations are Hadoop ``Path`` strings, not URIs: they are not percent-encoded and may
-    contain ``#``, ``?`` or spaces literally, so they must not go through ``urllib.parse``.
-    """
-    for prefix in ("file://localhost/", "file:///", "file:/"):
-        if location.startswith(prefix):
-            return Path("/" + location[len(prefix):].lstrip("/"))
-    assert location.startswith("/"), location
-    return Path(location)
 
 
 def table_location(env: SparkEnv, db: str, table: str) -> Path:

@@ -17,23 +17,11 @@ import pytest
 from pyspark.errors import AnalysisException
 
 from tests.spark.conftest import SparkEnv
+from tests.support.paths import local_path
 
 pytestmark = pytest.mark.spark
 
 DB = "edge"
-
-
-def local_path(location: str) -> Path:
-    """``file:/x``, ``file:///x`` or ``/x`` -> ``Path('/x')``.
-
-    Metastore locations are Hadoop ``Path`` strings, not URIs: they are not percent-encoded and may
-    contain ``#``, ``?`` or spaces literally, so they must not go through ``urllib.parse``.
-    """
-    for prefix in ("file://localhost/", "file:///", "file:/"):
-        if location.startswith(prefix):
-            return Path("/" + location[len(prefix):].lstrip("/"))
-    assert location.startswith("/"), location
-    return Path(location)
 
 
 def data_files(directory: Path) -> list[Path]:
