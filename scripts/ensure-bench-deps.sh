@@ -15,17 +15,5 @@ command -v javac >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 
 ((${#packages[@]} == 0)) && exit 0
 
-echo "ensure-bench-deps: installing ${packages[*]}" >&2
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-        sudo_cmd=(sudo)
-    else
-        echo "ensure-bench-deps: need root (or sudo) to install: ${packages[*]}" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-echo "ensure-bench-deps: installed ${packages[*]}" >&2
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+apt_install ensure-bench-deps "${packages[@]}"

@@ -31,17 +31,5 @@ fi
 
 ((${#packages[@]} == 0)) && exit 0
 
-echo "ensure-system-deps: installing ${packages[*]}" >&2
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-        sudo_cmd=(sudo)
-    else
-        echo "ensure-system-deps: need root (or sudo) to install: ${packages[*]}" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-echo "ensure-system-deps: installed ${packages[*]}" >&2
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+apt_install ensure-system-deps "${packages[@]}"
