@@ -73,5 +73,9 @@ def upgrade(db_url: str) -> None:
     console.print(f"catalog schema: {before or 'empty'} -> {after}")
 
 
+# Feature areas register their own command groups here, one line each, from their own modules
+# (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
+
+
 if __name__ == "__main__":
     main()
