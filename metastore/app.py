@@ -10,10 +10,11 @@ from sqlalchemy import make_url
 
 from metastore.hms.service import HiveMetastore
 from metastore.store import migrate
-from metastore.store.engine import create_engine, is_sqlite
+from metastore.store.engine import create_engine, is_sqlite, safe_url, wait_for_database
 from metastore.store.sql_catalog import SqlCatalog
 from metastore.warehouse import Warehouse
 from metastore.wire.encoded import WireEncoder
+from metastore.wire.guard import ConnectionSecurity
 from metastore.wire.server import ServerOptions, serve
 
 log = logging.getLogger("metahive")
@@ -23,11 +24,12 @@ class SchemaMismatch(RuntimeError):
     pass
 
 
-def prepare_database(db_url: str, *, auto_create: bool = True) -> None:
+def prepare_database(db_url: str, *, auto_create: bool = True, wait_seconds: float = 0) -> None:
     """Create the schema on an empty database; refuse a database at another revision."""
     ensure_sqlite_folder(db_url)
     engine = create_engine(db_url)
     try:
+        wait_for_database(engine, wait_seconds)
         current, head = migrate.current_revision(engine), migrate.head_revision()
         if current is None and auto_create:
             log.info("empty catalog database: creating schema revision %s", head)
@@ -35,7 +37,7 @@ def prepare_database(db_url: str, *, auto_create: bool = True) -> None:
         elif current != head:
             raise SchemaMismatch(
                 f"The catalog database is at schema revision {current}, this metahive needs {head}: "
-                f"run `metahive db upgrade --db {db_url}` first"
+                f"run `metahive db upgrade --db {safe_url(db_url)}` first"
             )
     finally:
         engine.dispose()
@@ -55,13 +57,14 @@ def build_metastore(db_url: str, warehouse: str, config: dict[str, str] | None =
 
 
 def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int,
-               config: dict[str, str] | None = None) -> None:
-    prepare_database(db_url)
+               config: dict[str, str] | None = None, security: ConnectionSecurity | None = None,
+               db_wait_seconds: float = 0) -> None:
+    prepare_database(db_url, wait_seconds=db_wait_seconds)
     bootstrap = build_metastore(db_url, warehouse, config)
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
-    log.info("catalog %s, warehouse %s", db_url, bootstrap.warehouse.root)
-    serve(ServerOptions(host, port, workers), lambda: build_metastore(db_url, warehouse, config))
+    log.info("catalog %s, warehouse %s", safe_url(db_url), bootstrap.warehouse.root)
+    serve(ServerOptions(host, port, workers, security or ConnectionSecurity()), lambda: build_metastore(db_url, warehouse, config))
 
 
 def configure_logging(level: str = "INFO") -> None:

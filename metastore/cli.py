@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from metastore import __version__
+from metastore.security.options import security_options
 
 DEFAULT_DB = "sqlite:///metahive.db"
 console = Console(stderr=True)
@@ -31,16 +32,22 @@ def main() -> None:
 @click.option("--limit-partition-request", default=-1, show_default=True, type=int,
               help="Most partitions one call may return (hive.metastore.limit.partition.request); -1: no limit.")
 @click.option("--log-level", default="INFO", show_default=True)
+@security_options
 def serve(host: str, port: int, db_url: str, warehouse: str, workers: int | None, limit_partition_request: int,
-          log_level: str) -> None:
+          log_level: str, db_wait: float, **security: object) -> None:
     """Serve the Hive Metastore Thrift protocol."""
     from metastore.app import SchemaMismatch, configure_logging, run_server
     from metastore.hms.service import PARTITION_LIMIT_KEY
+    from metastore.wire.guard import build_security
 
     configure_logging(log_level)
     config = {PARTITION_LIMIT_KEY: str(limit_partition_request)}
     try:
-        run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1, config)
+        guard = build_security(warehouse=warehouse, **security)  # type: ignore[arg-type]
+        run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1, config, guard, db_wait)
+    except ValueError as e:  # bad security options: TLS files, users file, limits
+        console.print(f"[red]error:[/red] {e}")
+        sys.exit(2)
     except SchemaMismatch as e:
         console.print(f"[red]error:[/red] {e}")
         sys.exit(2)
@@ -75,6 +82,9 @@ def upgrade(db_url: str) -> None:
 
 # Feature areas register their own command groups here, one line each, from their own modules
 # (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
+from metastore.security.cli import user  # noqa: E402
+
+main.add_command(user)
 
 
 if __name__ == "__main__":

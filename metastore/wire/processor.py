@@ -48,6 +48,9 @@ def process(handler: Any, iprot: Any, oprot: Any) -> None:
     result = result_cls()
     started = time.perf_counter()
     try:
+        guard = getattr(handler, "guard", None)  # authorisation and location roots (metastore/wire/guard.py)
+        if guard is not None:
+            guard(name, args)
         result.success = impl(*(getattr(args, a) for a in arg_names))
     except TApplicationException as e:
         _send_exception(oprot, name, seqid, e)

@@ -14,15 +14,16 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
-from thriftpy2.transport import TSocket, TTransportException
-from thriftpy2.transport.buffered import TCyBufferedTransport
+from thriftpy2.transport import TTransportException
+from thriftpy2.transport.memory import TCyMemoryBuffer
 
 from metastore.hms.service import HiveMetastore
 from metastore.wire.adapter import Session, ThriftHandler
 from metastore.wire.convert import check_plans
+from metastore.wire.guard import ConnectionSecurity
 from metastore.wire.processor import process
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 9083
     workers: int = 1
+    security: ConnectionSecurity = field(default_factory=ConnectionSecurity)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -44,22 +46,28 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str) -> None:
-    """Answer calls on one client connection until the client goes away."""
+def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str,
+                     security: ConnectionSecurity | None = None) -> None:
+    """Answer calls on one client connection until the client goes away.
+
+    Requests arrive through the channel's bounded reader (metastore/wire/limits.py) and are decoded
+    from memory; anything malformed, oversized or stalled closes this connection only.
+    """
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    conn.settimeout(None)
-    transport = TCyBufferedTransport(TSocket(sock=conn))
-    protocol = TCyBinaryProtocol(transport, strict_read=False, strict_write=True)
-    handler = ThriftHandler(metastore, Session(address=address))
     try:
-        while True:
-            process(handler, protocol, protocol)
+        channel = (security or ConnectionSecurity()).open(conn, address)
+        oprot = TCyBinaryProtocol(channel.out, strict_read=False, strict_write=True)
+        handler = ThriftHandler(metastore, Session(address=address))
+        handler.guard = channel.guard  # type: ignore[attr-defined]  # the processor's pre-call hook
+        while (message := channel.reader.next_message()) is not None:
+            iprot = TCyBinaryProtocol(TCyMemoryBuffer(message), strict_read=False)
+            process(handler, iprot, oprot)
     except TTransportException:
         pass  # the client closed the connection
-    except (ConnectionError, OSError) as e:
+    except (ConnectionError, OSError, EOFError) as e:
         log.debug("connection %s dropped: %s", address, e)
-    except Exception:
-        log.exception("closing connection %s after an unreadable message", address)
+    except Exception as e:  # noqa: BLE001 - a bad client closes its own connection, nothing else
+        log.warning("closing connection %s: %s", address, e)
     finally:
         try:
             conn.close()
@@ -67,7 +75,8 @@ def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str
             pass
 
 
-def run_worker(sock: socket.socket, make_metastore: Callable[[], HiveMetastore]) -> None:
+def run_worker(sock: socket.socket, make_metastore: Callable[[], HiveMetastore],
+               security: ConnectionSecurity | None = None) -> None:
     """Accept connections forever, one thread each."""
     check_plans()
     metastore = make_metastore()
@@ -77,7 +86,7 @@ def run_worker(sock: socket.socket, make_metastore: Callable[[], HiveMetastore])
         except InterruptedError:
             continue
         address = f"{addr[0]}:{addr[1]}"
-        threading.Thread(target=serve_connection, args=(metastore, conn, address), daemon=True,
+        threading.Thread(target=serve_connection, args=(metastore, conn, address, security), daemon=True,
                          name=f"conn-{address}").start()
 
 
@@ -85,9 +94,11 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore]) -
     """Listen, then serve in this process (1 worker) or in N forked workers supervised here."""
     check_plans()  # parse the IDL once, before forking, so workers share it
     sock = listen(options.host, options.port)
-    log.info("metahive listening on %s:%d with %d worker(s)", options.host, options.port, options.workers)
+    log.info("metahive listening on %s:%d with %d worker(s); %s", options.host, options.port, options.workers,
+             options.security.describe(options.host))
+    options.security.warn_if_open(options.host)
     if options.workers <= 1:
-        run_worker(sock, make_metastore)
+        run_worker(sock, make_metastore, options.security)
         return
     children: dict[int, int] = {}
     stopping = False
@@ -98,7 +109,7 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore]) -
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                run_worker(sock, make_metastore)
+                run_worker(sock, make_metastore, options.security)
             finally:
                 os._exit(1)
         children[pid] = slot

@@ -1,0 +1,202 @@
+"""Bounded reading of Thrift messages from untrusted connections.
+
+thriftpy2's Cython decoder trusts length prefixes: a string prefix makes it ``malloc`` that many
+bytes and grow the connection's read buffer to match, and a list prefix makes it loop that many
+times building Python objects (an empty struct is one byte on the wire and ~200 bytes decoded).
+So the server never lets it read from a socket: :class:`MessageReader` first walks one whole
+message off the connection, checking every length, count, nesting level and field type against
+:class:`WireLimits` before buffering the bytes, and only a complete, well-formed message is handed
+to the decoder (from memory). A stall in the middle of a message hits ``read_timeout``; an idle
+connection between messages may wait forever (Spark keeps connections open for hours).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+from typing import Protocol
+
+DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024  # a get_partitions_by_names of 1M names is ~30 MB
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_MAX_DEPTH = 64
+
+# Thrift binary type ids -> fixed payload size (None: variable length).
+_FIXED = {2: 1, 3: 1, 4: 8, 6: 2, 8: 4, 10: 8}
+_STRING, _STRUCT, _MAP, _SET, _LIST = 11, 12, 13, 14, 15
+_STOP = 0
+# Fewest wire bytes one element of a type can take: bounds a container's count by what is left.
+_MIN_SIZE = {**_FIXED, _STRING: 4, _STRUCT: 1, _MAP: 6, _SET: 5, _LIST: 5}
+# Decoded structs cost ~100-200 bytes each; an element budget keeps memory a small multiple of bytes.
+_MIN_BYTES_PER_STRUCT = 8
+
+_I32 = struct.Struct(">i")
+_I16 = struct.Struct(">h")
+_VERSION_MASK = -65536  # 0xffff0000 as a signed 32-bit int
+_VERSION_1 = -2147418112  # 0x80010000
+
+
+class WireLimitError(Exception):
+    """The client sent something the server will not read; the connection is closed."""
+
+
+class ReadTimeout(WireLimitError):
+    """The client stopped sending in the middle of a message."""
+
+
+@dataclass(frozen=True, slots=True)
+class WireLimits:
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+class ByteSource(Protocol):
+    def recv(self, n: int, timeout: float | None) -> bytes:
+        """Up to ``n`` bytes; ``b""`` at end of stream; raises ``socket.timeout`` after ``timeout``."""
+
+
+class SocketSource:
+    """Bytes straight from a (possibly TLS-wrapped) socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._timeout: float | None = -1.0
+
+    def recv(self, n: int, timeout: float | None) -> bytes:
+        if timeout != self._timeout:
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
+        return self.sock.recv(n)
+
+
+class MessageReader:
+    """Reads one complete, validated Thrift binary message at a time from a :class:`ByteSource`."""
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, source: ByteSource, limits: WireLimits) -> None:
+        self.source = source
+        self.limits = limits
+        self._buf = bytearray()
+        self._pos = 0  # scan position in _buf
+        self._end = 0  # the current message may not extend past this index of _buf
+        self._structs = 0
+
+    # -- public -------------------------------------------------------------------------------------
+
+    def next_message(self) -> bytes | None:
+        """The next message's bytes, or None when the client closed the connection between messages."""
+        del self._buf[: self._pos]
+        self._pos = 0
+        if not self._buf and not self._fill(1, idle=True):
+            return None
+        self._end = self.limits.max_message_size
+        self._structs = 0
+        self._header()
+        self._struct(1)
+        message = bytes(self._buf[: self._pos])
+        return message
+
+    # -- scanning -----------------------------------------------------------------------------------
+
+    def _header(self) -> None:
+        size = self._i32()
+        if size < 0:
+            if size & _VERSION_MASK != _VERSION_1:
+                raise WireLimitError(f"not a Thrift binary message (bad version word {size & 0xffffffff:#010x})")
+            self._string(self._i32())
+        else:
+            self._string(size)  # old non-strict header: name, then a type byte
+            self._take(1)
+        self._take(4)  # sequence id
+
+    def _struct(self, depth: int) -> None:
+        if depth > self.limits.max_depth:
+            raise WireLimitError(f"structs nested deeper than {self.limits.max_depth} levels")
+        self._structs += 1
+        if self._structs * _MIN_BYTES_PER_STRUCT > self.limits.max_message_size:
+            raise WireLimitError("too many structs in one message")
+        while True:
+            ttype = self._take(1)[0]
+            if ttype == _STOP:
+                return
+            self._take(2)  # field id
+            self._value(ttype, depth)
+
+    def _value(self, ttype: int, depth: int) -> None:
+        fixed = _FIXED.get(ttype)
+        if fixed is not None:
+            self._take(fixed)
+        elif ttype == _STRING:
+            self._string(self._i32())
+        elif ttype == _STRUCT:
+            self._struct(depth + 1)
+        elif ttype in (_LIST, _SET):
+            etype = self._take(1)[0]
+            self._items(self._i32(), (etype,), depth)
+        elif ttype == _MAP:
+            ktype, vtype = self._take(2)
+            self._items(self._i32(), (ktype, vtype), depth)
+        else:
+            raise WireLimitError(f"unknown Thrift field type {ttype}")
+
+    def _items(self, count: int, types: tuple[int, ...], depth: int) -> None:
+        if depth + 1 > self.limits.max_depth:
+            raise WireLimitError(f"containers nested deeper than {self.limits.max_depth} levels")
+        for t in types:
+            if t not in _MIN_SIZE:
+                raise WireLimitError(f"unknown Thrift element type {t}")
+        per_item = sum(_MIN_SIZE[t] for t in types)
+        if count < 0 or count * per_item > self._end - self._pos:
+            raise WireLimitError(
+                f"a container of {count} elements does not fit the {self.limits.max_message_size}-byte "
+                "message limit (--max-message-size)")
+        if len(types) == 1 and types[0] in _FIXED:
+            self._take(count * _FIXED[types[0]])
+            return
+        for _ in range(count):
+            for t in types:
+                self._value(t, depth + 1)
+
+    def _string(self, size: int) -> None:
+        if size < 0 or size > self._end - self._pos:
+            if size >= 0:
+                raise WireLimitError(
+                    f"a {size}-byte string does not fit the {self.limits.max_message_size}-byte message limit "
+                    "(--max-message-size)")
+            raise WireLimitError(f"negative string length {size}")
+        self._take(size)
+
+    def _i32(self) -> int:
+        return _I32.unpack(self._take(4))[0]
+
+    def _take(self, n: int) -> bytes | bytearray:
+        start = self._pos
+        end = start + n
+        if end > self._end:
+            raise WireLimitError(f"message larger than {self.limits.max_message_size} bytes (--max-message-size)")
+        if end > len(self._buf):
+            self._fill(end - len(self._buf), idle=False)
+        self._pos = end
+        if n > 16:
+            return b""  # skipped payload: callers only inspect short fields
+        return self._buf[start:end]
+
+    def _fill(self, need: int, *, idle: bool) -> bool:
+        """Append at least ``need`` bytes to the buffer; False on a clean close before a message."""
+        while need > 0:
+            timeout = None if idle else self.limits.read_timeout
+            try:
+                data = self.source.recv(max(need, self.CHUNK) if not idle else self.CHUNK, timeout)
+            except TimeoutError:
+                raise ReadTimeout(
+                    f"client sent part of a message and then nothing for {self.limits.read_timeout:g} s") from None
+            if not data:
+                if idle:
+                    return False
+                raise EOFError("client closed the connection in the middle of a message")
+            self._buf += data
+            need -= len(data)
+            idle = False
+        return True
