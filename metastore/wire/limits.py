@@ -27,8 +27,9 @@ _STRING, _STRUCT, _MAP, _SET, _LIST = 11, 12, 13, 14, 15
 _STOP = 0
 # Fewest wire bytes one element of a type can take: bounds a container's count by what is left.
 _MIN_SIZE = {**_FIXED, _STRING: 4, _STRUCT: 1, _MAP: 6, _SET: 5, _LIST: 5}
-# Decoded structs cost ~100-200 bytes each; an element budget keeps memory a small multiple of bytes.
-_MIN_BYTES_PER_STRUCT = 8
+# A decoded struct costs ~100-200 bytes; no real struct is under 16 wire bytes (a FieldSchema is 19),
+# so a struct budget of size/16 keeps decoded memory a small multiple of the message size.
+_MIN_BYTES_PER_STRUCT = 16
 
 _I32 = struct.Struct(">i")
 _I16 = struct.Struct(">h")
@@ -105,11 +106,11 @@ class MessageReader:
         if size < 0:
             if size & _VERSION_MASK != _VERSION_1:
                 raise WireLimitError(f"not a Thrift binary message (bad version word {size & 0xffffffff:#010x})")
-            self._string(self._i32())
+            self._skip_string()
         else:
-            self._string(size)  # old non-strict header: name, then a type byte
-            self._take(1)
-        self._take(4)  # sequence id
+            self._check_string(size)  # old non-strict header: name, then a type byte
+            self._skip(size + 1)
+        self._skip(4)  # sequence id
 
     def _struct(self, depth: int) -> None:
         if depth > self.limits.max_depth:
@@ -118,25 +119,31 @@ class MessageReader:
         if self._structs * _MIN_BYTES_PER_STRUCT > self.limits.max_message_size:
             raise WireLimitError("too many structs in one message")
         while True:
-            ttype = self._take(1)[0]
+            self._ensure(1)
+            ttype = self._buf[self._pos]
             if ttype == _STOP:
+                self._pos += 1
                 return
-            self._take(2)  # field id
+            self._skip(3)  # type and field id
             self._value(ttype, depth)
 
     def _value(self, ttype: int, depth: int) -> None:
         fixed = _FIXED.get(ttype)
         if fixed is not None:
-            self._take(fixed)
+            self._skip(fixed)
         elif ttype == _STRING:
-            self._string(self._i32())
+            self._skip_string()
         elif ttype == _STRUCT:
             self._struct(depth + 1)
         elif ttype in (_LIST, _SET):
-            etype = self._take(1)[0]
+            self._ensure(5)
+            etype = self._buf[self._pos]
+            self._pos += 1
             self._items(self._i32(), (etype,), depth)
         elif ttype == _MAP:
-            ktype, vtype = self._take(2)
+            self._ensure(6)
+            ktype, vtype = self._buf[self._pos], self._buf[self._pos + 1]
+            self._pos += 2
             self._items(self._i32(), (ktype, vtype), depth)
         else:
             raise WireLimitError(f"unknown Thrift field type {ttype}")
@@ -153,35 +160,64 @@ class MessageReader:
                 f"a container of {count} elements does not fit the {self.limits.max_message_size}-byte "
                 "message limit (--max-message-size)")
         if len(types) == 1 and types[0] in _FIXED:
-            self._take(count * _FIXED[types[0]])
-            return
-        for _ in range(count):
-            for t in types:
-                self._value(t, depth + 1)
+            self._skip(count * _FIXED[types[0]])
+        elif types == (_STRING,):
+            self._skip_strings(count)
+        elif types == (_STRING, _STRING):
+            self._skip_strings(2 * count)  # map<string,string>: parameters, the common map
+        else:
+            for _ in range(count):
+                for t in types:
+                    self._value(t, depth + 1)
 
-    def _string(self, size: int) -> None:
-        if size < 0 or size > self._end - self._pos:
-            if size >= 0:
-                raise WireLimitError(
-                    f"a {size}-byte string does not fit the {self.limits.max_message_size}-byte message limit "
-                    "(--max-message-size)")
+    def _skip_strings(self, count: int) -> None:
+        """``count`` consecutive strings: the hot path (names, values, parameters), kept tight."""
+        unpack, end = _I32.unpack_from, self._end
+        buf, pos = self._buf, self._pos
+        for _ in range(count):
+            if pos + 4 > len(buf):
+                self._pos = pos
+                self._ensure(4)
+                buf = self._buf
+            (size,) = unpack(buf, pos)
+            pos += 4
+            if size < 0 or pos + size > end:
+                self._pos = pos
+                self._check_string(size)
+            pos += size
+        self._pos = pos
+        self._ensure(0)
+
+    def _skip_string(self) -> None:
+        size = self._i32()
+        self._check_string(size)
+        self._skip(size)
+
+    def _check_string(self, size: int) -> None:
+        if size < 0:
             raise WireLimitError(f"negative string length {size}")
-        self._take(size)
+        if size > self._end - self._pos:
+            raise WireLimitError(
+                f"a {size}-byte string does not fit the {self.limits.max_message_size}-byte message limit "
+                "(--max-message-size)")
 
     def _i32(self) -> int:
-        return _I32.unpack(self._take(4))[0]
+        self._ensure(4)
+        (value,) = _I32.unpack_from(self._buf, self._pos)
+        self._pos += 4
+        return value
 
-    def _take(self, n: int) -> bytes | bytearray:
-        start = self._pos
-        end = start + n
+    def _skip(self, n: int) -> None:
+        self._pos += n
+        self._ensure(0)
+
+    def _ensure(self, n: int) -> None:
+        """Make ``_buf[_pos:_pos + n]`` available, never reading past the message limit."""
+        end = self._pos + n
         if end > self._end:
             raise WireLimitError(f"message larger than {self.limits.max_message_size} bytes (--max-message-size)")
         if end > len(self._buf):
             self._fill(end - len(self._buf), idle=False)
-        self._pos = end
-        if n > 16:
-            return b""  # skipped payload: callers only inspect short fields
-        return self._buf[start:end]
 
     def _fill(self, need: int, *, idle: bool) -> bool:
         """Append at least ``need`` bytes to the buffer; False on a clean close before a message."""
