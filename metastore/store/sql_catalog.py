@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
+    InvalidInputError,
     InvalidOperationError,
     MetaError,
     NoSuchObjectError,
@@ -160,6 +161,12 @@ class SqlCatalog(Catalog):
             if e.connection_invalidated:
                 raise RetryableStoreError("Lost the connection to the catalog database; retry the call") from e
             raise
+        except ValueError as e:
+            if "NUL" not in str(e):  # psycopg2 refuses NUL in any string parameter
+                raise
+            raise InvalidInputError(
+                "A name or value in the request contains a NUL (0x00) character, which the catalog database "
+                "cannot store; remove it") from None
 
     def _columns(self, conn: Connection, ids: set[int]) -> dict[int, list[FieldSchema]]:
         """Column sets by id; immutable once committed, so cached per process."""
