@@ -192,13 +192,17 @@ class SqlCatalog(Catalog):
             raise missing(f"Database '{name}' does not exist")
         return row
 
-    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
+    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = (),
+                   for_update: bool = False) -> Row:
         cols = columns or [_t.id, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
-        row = conn.execute(
+        query = (
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
             .where(_db.name == db, _t.name == name)
-        ).first()
+        )
+        if for_update:  # PostgreSQL: concurrent read-modify-writes of one table queue instead of conflicting
+            query = query.with_for_update(of=tables)
+        row = conn.execute(query).first()
         if row is None:
             raise NoSuchObjectError(f"{db}.{name} table not found")
         return row
@@ -378,7 +382,7 @@ class SqlCatalog(Catalog):
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters])
+            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters], for_update=True)
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -590,6 +594,23 @@ class SqlCatalog(Catalog):
             return self._to_partitions(conn, [row], trow.db_name, table)[0]
 
     def add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool) -> list[Partition]:
+        """Add all or none; a concurrent add of the same names loses cleanly (tests/reliability/stress.py)."""
+        try:
+            return self._add_partitions(db, table, parts, if_not_exists=if_not_exists)
+        except sa.exc.IntegrityError:
+            # Another client committed some of these names between our existence check and insert.
+            if if_not_exists:
+                try:
+                    return self._add_partitions(db, table, parts, if_not_exists=True)  # now seen as existing
+                except sa.exc.IntegrityError:
+                    pass
+                raise RetryableStoreError(
+                    f"Partitions of {db}.{table} were added concurrently by another client; retry the call") from None
+            raise AlreadyExistsError(
+                f"Partition already exists: {db}.{table} (added concurrently by another client)") from None
+
+    def _add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool
+                        ) -> list[Partition]:
         with self._write() as conn:
             trow = self._table_row(conn, db, table)
             keys = codec.load_columns(trow.partition_keys)

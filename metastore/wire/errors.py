@@ -68,7 +68,9 @@ def _message(error: BaseException) -> str:
         return RETRYABLE_MARKER + error.message
     if isinstance(error, ex.CatalogError):
         return error.message
-    return f"Internal error in metahive while handling the call ({type(error).__name__}: {error})"
+    # First line only: driver errors append the SQL and its parameters, which must not reach clients.
+    first_line = (str(error).strip().splitlines() or [""])[0][:300]
+    return f"Internal error in metahive while handling the call ({type(error).__name__}: {first_line})"
 
 
 def place_error(method: str, result: Any, error: BaseException) -> TApplicationException | None:
