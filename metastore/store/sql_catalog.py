@@ -155,7 +155,7 @@ class SqlCatalog(Catalog):
         except sa.exc.OperationalError as e:
             raise RetryableStoreError(
                 f"The catalog database is unavailable ({e.orig.__class__.__name__}: "
-                f"{str(e.orig).strip()[:200]}); retry the call"
+                f"{' '.join(str(e.orig).split())[:200]}); retry the call"
             ) from e
         except sa.exc.DBAPIError as e:
             if e.connection_invalidated:

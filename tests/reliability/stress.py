@@ -29,6 +29,7 @@ from hive_metastore.ttypes import (
     MetaException,
     NoSuchObjectException,
 )
+from thrift.Thrift import TException
 from thrift.transport.TTransport import TTransportException
 
 from metastore.wire.errors import RETRYABLE_MARKER
@@ -71,6 +72,10 @@ class Worker(threading.Thread):
     batches_won: list[int] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     reconnects: int = 0
+    # Writes whose outcome a retryable error left unknown (the commit may have happened before the fault).
+    uncertain_increments: int = 0
+    uncertain_batches: list[int] = field(default_factory=list)
+    current_batch: int = -1
 
     def __post_init__(self) -> None:
         threading.Thread.__init__(self, daemon=True)
@@ -91,10 +96,19 @@ class Worker(threading.Thread):
                 except MetaException as e:
                     if e.message.startswith(RETRYABLE_MARKER):
                         self.retryable[op] += 1
+                        self.uncertain_increments += op == "cas"
+                        if op == "race":
+                            self.uncertain_batches.append(self.current_batch)
                     elif op == "cas" and CAS_CONFLICT in e.message:
                         self.expected_errors["cas conflict"] += 1
                     else:
                         self.violations.append(f"{op}: MetaException {e.message}")
+                except TException as e:
+                    # get_partition_names answers every error in result slot 1, which Hive 4 bindings
+                    # decode as NoSuchObjectException (metastore/wire/errors.py): the marker still says retry.
+                    if not getattr(e, "message", "").startswith(RETRYABLE_MARKER):
+                        raise
+                    self.retryable[op] += 1
                 except (TTransportException, ConnectionError, OSError, EOFError) as e:
                     self.retryable[f"{op} (connection lost)"] += 1
                     self.violations.extend(self.on_connection_lost(op, e))
@@ -141,7 +155,7 @@ class Worker(threading.Thread):
             self.violations.append(f"half-written table: params {p}, {len(table.sd.cols)} columns")
 
     def race(self) -> None:
-        b = self.rng.randrange(BATCHES)
+        b = self.current_batch = self.rng.randrange(BATCHES)
         sd = self.client.get_table(DB, "parts").sd
         try:
             self.client.add_partitions([c.partition(DB, "parts", [v], sd) for v in batch_values(b)])
@@ -203,11 +217,17 @@ def check(workers: list[Worker], host: str, port: int) -> dict[str, Any]:
     assert violations == [], violations[:20]
     n, names = final_state(host, port)
     increments = sum(w.increments for w in workers)
-    assert n == increments, f"lost update: counter {n}, acknowledged increments {increments}"
+    uncertain = sum(w.uncertain_increments for w in workers)
+    assert increments <= n <= increments + uncertain, (
+        f"lost update: counter {n}, acknowledged increments {increments} (+{uncertain} of unknown outcome)")
     won = Counter(b for w in workers for b in w.batches_won)
     assert all(k == 1 for k in won.values()), f"a batch was added twice: {won}"
-    expected = sorted(f"ds={v}" for b in won for v in batch_values(b))
-    assert sorted(names) == expected, "partitions differ from the acknowledged add_partitions"
+    maybe = {b for w in workers for b in w.uncertain_batches}
+    present = {name.split("=")[1].split("-")[0] for name in names}
+    acknowledged = {f"b{b:03d}" for b in won}
+    assert acknowledged <= present, f"acknowledged batches lost: {sorted(acknowledged - present)}"
+    assert present <= acknowledged | {f"b{b:03d}" for b in maybe}, "partitions nobody added"
+    assert len(names) == len(set(names)) == len(present) * PER_BATCH, "duplicate or partial batches"
     ok = sum((w.ok for w in workers), Counter())
     return {"ok": dict(ok), "increments": increments, "batches": len(won),
             "expected_errors": dict(sum((w.expected_errors for w in workers), Counter())),
