@@ -89,7 +89,7 @@ class Worker(threading.Thread):
                 started = time.perf_counter()
                 try:
                     if self.client is None:
-                        self.client = c.connect(self.host, self.port)
+                        self.client = self.connect()
                     getattr(self, op)()
                     self.ok[op] += 1
                     self.latencies.setdefault(op, []).append(time.perf_counter() - started)
@@ -117,6 +117,9 @@ class Worker(threading.Thread):
             self.violations.append(f"{type(e).__name__}: {e}")
         finally:
             self._drop_client()
+
+    def connect(self) -> Any:
+        return c.connect(self.host, self.port)
 
     def on_connection_lost(self, op: str, error: Exception) -> list[str]:
         """Faults tests accept lost connections (the client reconnects); the concurrency test does not."""
