@@ -118,14 +118,42 @@ class MessageReader:
         self._structs += 1
         if self._structs * _MIN_BYTES_PER_STRUCT > self.limits.max_message_size:
             raise WireLimitError("too many structs in one message")
+        # Strings and fixed-size fields are skipped inline (most fields); containers and structs recurse.
+        unpack, end, fixed_sizes = _I32.unpack_from, self._end, _FIXED
+        buf, pos = self._buf, self._pos
         while True:
-            self._ensure(1)
-            ttype = self._buf[self._pos]
+            if pos + 3 > len(buf) or pos + 3 > end:
+                self._pos = pos
+                self._ensure(1)
+                if self._buf[pos] == _STOP:
+                    self._pos = pos + 1
+                    return
+                self._ensure(3)
+                buf = self._buf
+            ttype = buf[pos]
             if ttype == _STOP:
-                self._pos += 1
+                self._pos = pos + 1
                 return
-            self._skip(3)  # type and field id
+            pos += 3
+            if ttype == _STRING:
+                if pos + 4 > len(buf):
+                    self._pos = pos
+                    self._ensure(4)
+                    buf = self._buf
+                (size,) = unpack(buf, pos)
+                pos += 4
+                if size < 0 or pos + size > end:
+                    self._pos = pos
+                    self._check_string(size)
+                pos += size
+                continue
+            fixed = fixed_sizes.get(ttype)
+            if fixed is not None:
+                pos += fixed
+                continue
+            self._pos = pos
             self._value(ttype, depth)
+            buf, pos = self._buf, self._pos
 
     def _value(self, ttype: int, depth: int) -> None:
         fixed = _FIXED.get(ttype)
