@@ -210,3 +210,17 @@ def test_database_password_never_logged(start, postgres):
     log = server.log()
     assert "catalog postgresql+psycopg2://postgres:***@" in log
     assert "Sup3rS3cret" not in log
+
+
+def test_sasl_without_tls(start, users_file):
+    """SASL PLAIN also works on a plaintext port (for networks where TLS terminates elsewhere)."""
+    server = start("sqlite", ["--auth", "sasl", "--users-file", str(users_file)])
+    client = login(server, "root")
+    try:
+        assert "default" in client.get_all_databases()
+    finally:
+        c.close(client)
+    with pytest.raises(TTransportException, match="authentication failed for user bob"):
+        login(server, "bob", password="wrong")
+    with pytest.raises(TTransportException):  # a client that skips SASL is dropped, not served
+        c.connect(server.host, server.port, timeout_ms=5000).get_all_databases()
