@@ -2,7 +2,8 @@
 # Install the system packages the test suite needs, if they are missing:
 #   - Java (PySpark tests): openjdk-17-jre-headless when no `java` is on PATH;
 #   - PostgreSQL server binaries: `postgresql` when no initdb is found (PATH or
-#     /usr/lib/postgresql/*/bin) and no PostgreSQL server is reachable.
+#     /usr/lib/postgresql/*/bin) (the reliability tests restart a cluster of their own);
+#   - openssl (the TLS tests make a CA and certificates with it).
 # Idempotent; prints nothing when everything is present.  Skip with METAHIVE_SKIP_SYSTEM_DEPS=1.
 set -euo pipefail
 
@@ -27,6 +28,15 @@ postgres_reachable() {
 
 if ! have_initdb && ! postgres_reachable; then
     packages+=(postgresql)
+fi
+
+# tests/reliability: the database-fault tests restart a throw-away cluster of their own (server
+# binaries even when a server is reachable); the TLS tests make certificates with the openssl CLI.
+if ! have_initdb && [[ " ${packages[*]-} " != *" postgresql "* ]]; then
+    packages+=(postgresql)
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+    packages+=(openssl)
 fi
 
 ((${#packages[@]} == 0)) && exit 0
