@@ -607,9 +607,11 @@ class SqlCatalog(Catalog):
             table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
             cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
             rows = []
+            digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
             for name, p in todo:
-                cols_json = codec.dump_columns(p.sd.cols)
-                digest = _digest(cols_json)
+                digest = digests.get(id(p.sd.cols))
+                if digest is None:
+                    digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
                 if digest not in cd_ids:
                     cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
                 rows.append(dict(

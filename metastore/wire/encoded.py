@@ -9,7 +9,6 @@ in any order, so Java, Apache-Python and thriftpy2 clients decode exactly the sa
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +42,8 @@ class WireEncoder:
     """Implements the store's ``ReplyEncoder``: the served form of partitions and column lists."""
 
     def partition_body(self, part: Partition) -> bytes:
-        p = to_thrift(dataclasses.replace(part, sd=dataclasses.replace(part.sd, cols=[])))
+        # The memo makes to_thrift skip the column list (served separately) without copying the sd.
+        p = to_thrift(part, {id(part.sd.cols): (part.sd.cols, [])})
         sd = p.sd
         p.dbName = p.tableName = p.sd = None
         sd.cols = None
@@ -51,9 +51,9 @@ class WireEncoder:
 
     def table_body(self, table: Table) -> bytes:
         """All of a table's fields (``sd`` last and open, without ``cols``); ``id`` is left out."""
-        t = to_thrift(dataclasses.replace(table, sd=dataclasses.replace(table.sd, cols=[]), id=None))
+        t = to_thrift(table, {id(table.sd.cols): (table.sd.cols, [])})
         sd = t.sd
-        t.sd = None
+        t.sd = t.id = None
         sd.cols = None
         return _fields(t) + _TABLE_SD_FIELD + _fields(sd)
 
