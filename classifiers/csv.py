@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
-from classifiers.hive_schema import STRING, VOID, format_type, widen_tree
+from classifiers.hive_schema import STRING, VOID, format_type, parse_type, widen_tree
 from classifiers.text import Text, decode
 
 DELIMITERS = (",", "|", "\t", ";", "\x01")
@@ -219,6 +219,22 @@ def _names(first: Sequence[str] | None, width: int) -> list[str]:
     return names
 
 
+def _spark_options(parsed: _Parsed, quote: str, header: bool, quoted: bool, encoding: str,
+                   formats: set[str]) -> dict[str, str]:
+    """Options for Spark's CSV source: Spark 4 ignores ``skip.header.line.count`` on Hive text
+    tables, so CSV tables are also registered for Spark's own reader (see docs/classifiers.md)."""
+    options = {"header": str(header).lower(), "sep": parsed.delimiter, "quote": quote,
+               "escape": quote if quoted else "\\"}
+    if parsed.multiline:
+        options["multiLine"] = "true"
+    if encoding != "UTF-8":
+        options["encoding"] = encoding
+    custom = [f for f in formats if "'T'" not in f]
+    if len(formats) == 1 and custom:
+        options["timestampFormat"] = custom[0]
+    return options
+
+
 # ---- the classifier --------------------------------------------------------------------------
 
 def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
@@ -270,8 +286,11 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
         serde = serdes.LAZY_SIMPLE_SERDE
         params = serdes.lazy_simple_parameters(parsed.delimiter, encoding=text.encoding,
                                                timestamp_formats=sorted(formats))
-    if text.encoding not in ("UTF-8", "ISO-8859-1") and open_csv:
+    if text.encoding != "UTF-8" and open_csv:
         params["serialization.encoding"] = text.encoding
+    params.update(_spark_options(parsed, settings.quote, header, open_csv, text.encoding, formats))
+    table_parameters.update(serdes.spark_datasource_parameters(
+        "csv", [(c.name, parse_type(c.type)) for c in columns]))
     notes = []
     if text.bom:
         notes.append(f"{text.encoding} byte-order mark stripped")

@@ -37,6 +37,21 @@ def _text_type(text: str | None) -> HiveType:
     return t if t in _KEEP else STRING
 
 
+def widen_xml(a: HiveType, b: HiveType) -> HiveType:
+    """``widen_tree``, except that an element seen once in one row and repeated in another is an array."""
+    if isinstance(a, Array) and not isinstance(b, Array) and b != VOID:
+        return Array(widen_xml(a.element, b))
+    if isinstance(b, Array) and not isinstance(a, Array) and a != VOID:
+        return Array(widen_xml(a, b.element))
+    if isinstance(a, Struct) and isinstance(b, Struct):
+        merged: dict[str, tuple[str, HiveType]] = {}
+        for name, t in (*a.fields, *b.fields):
+            seen = merged.get(name.lower())
+            merged[name.lower()] = (seen[0], widen_xml(seen[1], t)) if seen else (name, t)
+        return Struct(tuple(merged.values()))
+    return widen_tree(a, b)
+
+
 def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     """The type of one element: a primitive for plain text, else a struct."""
     children = [c for c in el if isinstance(c.tag, str)]
@@ -50,7 +65,7 @@ def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     for child in children:
         name = _local(child.tag)
         t = element_type(child, depth + 1, max_depth)
-        grouped[name] = widen_tree(grouped.get(name, VOID), t)
+        grouped[name] = widen_xml(grouped.get(name, VOID), t)
     for name, t in grouped.items():
         fields.append((name, Array(t) if counts[name] > 1 else t))
     text = (el.text or "").strip()
@@ -111,7 +126,7 @@ def classify_rows(root: etree._Element, row_tag: str, options: ClassifyOptions, 
     schema: HiveType = Struct(())
     for row in rows:
         t = element_type(row, 0, options.max_nesting)
-        schema = widen_tree(schema, t if isinstance(t, Struct) else Struct(((VALUE_TAG, t),)))
+        schema = widen_xml(schema, t if isinstance(t, Struct) else Struct(((VALUE_TAG, t),)))
     assert isinstance(schema, Struct)
     if not schema.fields:
         return unknown(f"{classifier}: the <{row_tag}> elements are empty")
