@@ -17,7 +17,7 @@ from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
 from classifiers.csv import value_type
 from classifiers.hive_schema import STRING, VOID, Array, HiveType, Struct, format_type, widen_tree
-from classifiers.text import decode
+from classifiers.text import Text, decode
 
 ATTRIBUTE_PREFIX = "_"
 VALUE_TAG = "_VALUE"
@@ -74,7 +74,7 @@ def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     return Struct(tuple(fields))
 
 
-def _parse(data: bytes, complete: bool) -> etree._Element | None:
+def parse(data: bytes, complete: bool) -> etree._Element | None:
     """Parse what the sample holds; a cut-off document keeps the elements closed so far."""
     parser = etree.XMLPullParser(events=("end",), resolve_entities=False, no_network=True,
                                  huge_tree=False, recover=not complete)
@@ -91,6 +91,16 @@ def _parse(data: bytes, complete: bool) -> etree._Element | None:
     while root is not None and root.getparent() is not None:
         root = root.getparent()
     return root
+
+
+def parse_text(text: Text | None) -> etree._Element | None:
+    """The document's root, if the decoded sample is XML."""
+    if text is None or not text.text.lstrip().startswith("<"):
+        return None
+    data = text.text.lstrip().encode("utf-8")
+    if data.startswith(b"<?xml") and b"?>" in data:
+        data = data[data.index(b"?>") + 2:]  # the declared encoding was applied when decoding
+    return parse(data, text.complete)
 
 
 def find_row_tag(root: etree._Element) -> str | None:
@@ -118,9 +128,21 @@ def registration(row_tag: str, fields: Sequence[tuple[str, HiveType]], classific
     }
 
 
+def row_elements(root: etree._Element, row_tag: str, anywhere: bool, limit: int) -> list[etree._Element]:
+    """The row elements: children of the root, or (for a given row tag) at any depth."""
+    candidates = root.iter() if anywhere else iter(root)
+    rows = []
+    for el in candidates:
+        if isinstance(el.tag, str) and _local(el.tag) == row_tag:
+            rows.append(el)
+            if len(rows) >= limit:
+                break
+    return rows
+
+
 def classify_rows(root: etree._Element, row_tag: str, options: ClassifyOptions, classifier: str,
-                  classification: str, complete: bool) -> Classification:
-    rows = [c for c in root if isinstance(c.tag, str) and _local(c.tag) == row_tag][: options.max_records]
+                  classification: str, complete: bool, anywhere: bool = False) -> Classification:
+    rows = row_elements(root, row_tag, anywhere, options.max_records)
     if not rows:
         return unknown(f"{classifier}: no <{row_tag}> elements under <{_local(root.tag)}>")
     schema: HiveType = Struct(())
@@ -143,14 +165,9 @@ class XmlClassifier:
 
     def classify(self, sample: Sample, options: ClassifyOptions) -> Classification:
         text = decode(sample)
-        if text is None or not text.text.lstrip().startswith("<"):
-            return unknown("xml: the sample does not start with '<'")
-        data = text.text.encode("utf-8")
-        if data.lstrip().startswith(b"<?xml"):
-            data = data[data.index(b"?>") + 2:] if b"?>" in data else data  # encoding already decoded
-        root = _parse(data, text.complete)
-        if root is None:
-            return unknown("xml: not well-formed XML")
+        root = parse_text(text)
+        if text is None or root is None:
+            return unknown("xml: not well-formed XML (or not text)")
         row_tag = find_row_tag(root)
         if row_tag is None:
             return unknown(f"xml: <{_local(root.tag)}> has no child elements to use as rows")
