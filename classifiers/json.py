@@ -80,7 +80,7 @@ def read_records(text: str, limit: int, complete: bool) -> _Records:
         try:
             value, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError:
-            if complete or not values:
+            if complete:
                 raise
             break  # the sample ends inside this record
         multiline = multiline or "\n" in text[pos:end]
