@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from classifiers import Classification, classify, sample_local_file
+from classifiers.custom import GrokClassifier
 from tests.classifiers import datagen
 from tests.classifiers.hms import thrift_table
 from tests.spark.conftest import spark_env  # noqa: F401 - the module's SparkSession fixture
@@ -178,3 +179,19 @@ def test_xml_row_tag(spark_env, register):  # noqa: F811
         (2, 'Grace, "Amazing"', 78.25, None, "Rome"),
         (3, "Linus", None, ["z"], "Oslo"),
     ]
+
+
+def test_grok_custom_classifier_through_regex_serde(spark_env, tmp_path):  # noqa: F811
+    spark_env.sql(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    lines = ["2024-01-02T03:04:05Z INFO [billing-svc] took 17ms", "2024-01-02T03:04:06Z WARN [auth-svc] took 3ms"]
+    folder = tmp_path / "app_logs"
+    folder.mkdir()
+    (folder / "app.log").write_text("\n".join(lines) + "\n")
+    grok = GrokClassifier("applog", r"%{TIMESTAMP_ISO8601:at} %{LOGLEVEL:level} \[%{NOTSPACE:app}\] "
+                                    r"took %{INT:millis:int}ms")
+    result = classify(sample_local_file(folder / "app.log"), custom=[grok])
+    assert (result.classification, result.certainty) == ("applog", 1.0)
+    with spark_env.hms() as client:
+        client.create_table(thrift_table(DB, "app_logs", folder.resolve().as_uri(), result))
+    assert spark_env.rows(f"SELECT at, level, app, millis FROM {DB}.app_logs ORDER BY millis") == [
+        ("2024-01-02T03:04:06Z", "WARN", "auth-svc", 3), ("2024-01-02T03:04:05Z", "INFO", "billing-svc", 17)]
