@@ -107,9 +107,9 @@ def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_path
         click.echo(json.dumps(doc, indent=2))
         return result
     if options.dry_run:
-        out.print(result.plan.render(), markup=False, highlight=False)
+        click.echo(result.plan.render())
     for p in explain_paths:
-        out.print(explain(result, p), markup=False, highlight=False)
+        click.echo(explain(result, p))
     if not options.dry_run:
         out.print(summary_table(result))
         m = result.metrics.to_json() if result.metrics else {}

@@ -11,8 +11,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from classifiers.api import Classification, Sample
 from crawlers.apply import Metrics, apply
@@ -26,6 +26,7 @@ from crawlers.sources import DEFAULT_SAMPLE_BYTES, Source, open_source
 from crawlers.store import CrawlState
 from crawlers.targets import Target
 from metastore.exceptions import NoSuchObjectError
+from metastore.warehouse import to_uri
 
 INCREMENTAL = "INCREMENTAL"
 CRAWL_EVERYTHING = "CRAWL_EVERYTHING"
@@ -184,7 +185,9 @@ def _remember(state: CrawlState, options: CrawlOptions, sources: list[Source], s
 
 def explain(result: CrawlResult, path: str) -> str:
     """Why a file or folder became what it became in this crawl."""
-    target = path if path.startswith(("s3://", "s3a://", "file:")) else Path(path).resolve().as_uri()
+    if path.startswith("file:"):
+        path = unquote(urlparse(path).path)
+    target = path if path.startswith(("s3://", "s3a://")) else to_uri(path)
     source_uri = next((uri for uri in result.scans if target == uri or target.startswith(uri + "/")), None)
     if source_uri is None:
         return f"{path} is not under any crawled source ({', '.join(result.scans)})"

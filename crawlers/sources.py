@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 
 from classifiers.api import Sample
 from crawlers.paths import Excludes, is_side_entry
+from metastore.warehouse import to_uri
 
 DEFAULT_SAMPLE_BYTES = 1 << 20  # Glue reads the first megabyte
 
@@ -86,7 +87,7 @@ class LocalSource(Source):
             raise SourceError(f"source {root} does not exist; check the path")
         if not self.root.is_dir():
             raise SourceError(f"source {root} is a file; give the folder that holds it")
-        self.uri = self.root.as_uri()
+        self.uri = to_uri(self.root)  # file:/abs/path, Hive's spelling
         self.excludes = excludes or Excludes()
         self.stats = ListingStats()
 
@@ -121,16 +122,9 @@ class LocalSource(Source):
             stack.extend(reversed(subfolders))
 
     def sample(self, entry: FileEntry, max_bytes: int = DEFAULT_SAMPLE_BYTES) -> Sample:
-        path = self.root / entry.key
-        with open(path, "rb") as f:
-            head = f.read(max_bytes)
+        from classifiers import ClassifyOptions, sample_local_file
 
-        def read_range(offset: int, length: int) -> bytes:
-            with open(path, "rb") as f:
-                f.seek(offset if offset >= 0 else max(entry.size + offset, 0))
-                return f.read(length)
-
-        return Sample(name=str(path), head=head, size=entry.size, read_range=read_range)
+        return sample_local_file(self.root / entry.key, ClassifyOptions(sample_bytes=max_bytes))
 
 
 def open_source(uri: str, excludes: Excludes | None = None, *, s3_endpoint: str | None = None) -> Source:

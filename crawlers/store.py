@@ -103,7 +103,7 @@ class CrawlState:
                 rows = conn.execute(sa.select(c.location, c.state).where(
                     c.crawler == self.crawler,
                     sa.or_(c.location == prefix, c.location.startswith(prefix.rstrip("/") + "/", autoescape=True))))
-                out.update(rows.tuples())
+                out.update((loc, doc) for loc, doc in rows)
         return out
 
     def save_folders(self, changed: dict[str, str], removed: Iterable[str]) -> None:

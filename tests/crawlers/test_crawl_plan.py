@@ -16,7 +16,7 @@ from crawlers.store import CrawlState
 from crawlers.targets import MetahiveTarget
 from metastore.model import FieldSchema
 
-ROOT = "file:///lake"
+ROOT = "file:/lake"
 AB = shape("a:int", "b:string")
 XY = shape("x:int", "y:string")  # dissimilar to AB: its folder is a table of its own
 ABC = shape("a:int", "b:string", "c:double")
