@@ -25,7 +25,6 @@ from crawlers.scan import ScanOptions, ScanResult, scan
 from crawlers.sources import DEFAULT_SAMPLE_BYTES, Source, open_source
 from crawlers.store import CrawlState
 from crawlers.targets import Target
-from metastore.exceptions import NoSuchObjectError
 from metastore.warehouse import to_uri
 
 INCREMENTAL = "INCREMENTAL"
@@ -91,14 +90,7 @@ def default_classify() -> Callable[[Sample], Classification]:
 
 def existing_tables(target: Target, db: str, desired: list[DesiredTable], crawler: str) -> dict[str, Existing]:
     """Catalog tables the plan must look at: same names as found tables, or owned by this crawler."""
-    try:
-        tables = target.tables(db)
-    except NoSuchObjectError:
-        return {}
-    except Exception as e:  # Thrift NoSuchObjectException: the database does not exist yet
-        if type(e).__name__ == "NoSuchObjectException":
-            return {}
-        raise
+    tables = target.tables(db)
     names = {d.name for d in desired}
     out = {}
     for t in tables:

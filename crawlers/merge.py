@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from classifiers.api import Column
+from crawlers import spark_tables
 from crawlers.folders import FolderData, Shape
 from crawlers.grouping import TableGroup
 from metastore.model import FieldSchema, Partition, SerDeInfo, StorageDescriptor, Table, TableType
@@ -110,19 +111,21 @@ def merge(group: TableGroup, database: str, location_of, crawler: str, run_id: s
               "CrawlerSchemaDeserializerVersion": "1.0", "CrawlerSchemaSerializerVersion": "1.0"}
     if exclusions:
         params["exclusions"] = "[" + ",".join(f'"{e}"' for e in exclusions) + "]"
-    sd_params = {k: v for k, v in params.items() if k not in ("EXTERNAL", RUN_KEY)}
+    sd_params = {k: v for k, v in params.items() if k not in ("EXTERNAL", RUN_KEY) and not k.startswith("spark.")}
+    sd = _sd(table_shape, location_of(group.root), cols, sd_params)
+    spark_tables.adapt(params, sd.serde_info.parameters, table_shape.columns, cols, group.keys, sd.location or "")
     table = Table(
         table_name=group.name, db_name=database, owner="crawler:" + crawler, table_type=TableType.EXTERNAL,
-        sd=_sd(table_shape, location_of(group.root), cols, sd_params),
-        partition_keys=[FieldSchema(k, "string") for k in group.keys], parameters=params,
+        sd=sd, partition_keys=[FieldSchema(k, "string") for k in group.keys], parameters=params,
     )
     partitions = []
     if group.keys:
         for part, shapes, p_files, p_size, p_records in per_folder:
             own = merge_columns(s.columns for s in shapes)
             own_cols = [c for c in own if c.name.lower() not in key_names]
-            p_params = {**_format_params(table_shape), **_stats_params(p_files, p_size, p_records),
-                        CRAWLER_KEY: crawler}
+            p_params = {k: v for k, v in _format_params(table_shape).items() if not k.startswith("spark.")}
+            p_params.update(_stats_params(p_files, p_size, p_records))
+            p_params[CRAWLER_KEY] = crawler
             partitions.append(Partition(values=list(part.values), db_name=database, table_name=group.name,
                                         sd=_sd(table_shape, location_of(part.folder.path), own_cols, p_params),
                                         parameters=dict(p_params)))

@@ -26,7 +26,8 @@ class Target(ABC):
     def ensure_database(self, name: str) -> None: ...
 
     @abstractmethod
-    def tables(self, db: str) -> list[Table]: ...
+    def tables(self, db: str) -> list[Table]:
+        """Every table of the database; none when the database does not exist yet."""
 
     @abstractmethod
     def partitions(self, db: str, table: str) -> list[Partition]: ...
@@ -76,7 +77,10 @@ class MetahiveTarget(Target):
             self.hms.create_database(Database(name=name, description="created by the metahive crawler"), self.user)
 
     def tables(self, db: str) -> list[Table]:
-        return self.hms.get_table_objects(db, self.hms.get_tables(db, None))
+        try:
+            return self.hms.get_table_objects(db, self.hms.get_tables(db, None))
+        except NoSuchObjectError:
+            return []
 
     def partitions(self, db: str, table: str) -> list[Partition]:
         return self.hms.get_partitions(db, table)
@@ -146,6 +150,10 @@ class ThriftTarget(Target):
                 pass
 
     def tables(self, db: str) -> list[Table]:
+        try:
+            self.client.get_database(db)
+        except self.t.NoSuchObjectException:
+            return []
         names = self.client.get_all_tables(db)
         out: list[Table] = []
         for i in range(0, len(names), 100):
