@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 
 from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
-from classifiers.hive_schema import STRING, VOID, format_type, widen_tree
+from classifiers.hive_schema import STRING, VOID, format_type, parse_type, widen_tree
 from classifiers.text import Text, decode
 
 DELIMITERS = (",", "|", "\t", ";", "\x01")
 MAX_HEADER_CELL = 150
+NULL_TOKENS = {"NA", "N/A", "NULL", "null", "\\N", "None"}
 _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _DECIMAL = re.compile(r"[+-]?(\d+)\.(\d+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+|[+-]?(inf|infinity|nan)", re.IGNORECASE)
@@ -114,9 +115,10 @@ def column_type(values: Sequence[str], formats: set[str] | None = None) -> str:
         t = widen_tree(t, vt)  # type: ignore[assignment]
     if isinstance(t, str) and t.startswith("decimal"):
         precision, scale = (int(x) for x in t[len("decimal("):-1].split(","))
-        if len(scales) > 1 and precision <= 15:
-            return "double"  # 1.5 and 2.25 in one column: a measurement, not money
-        return f"decimal({min(38, max(precision, 10))},{scale})"
+        if precision > 15 or (len(scales) == 1 and scale >= 2):
+            # money-like (every value with the same 2+ decimals) or beyond a double's precision
+            return f"decimal({min(38, max(precision, 10))},{scale})"
+        return "double"  # 1.5 and 2.25, or 0.5 and 1.5: a measurement
     return t if isinstance(t, str) else STRING
 
 
@@ -219,6 +221,28 @@ def _names(first: Sequence[str] | None, width: int) -> list[str]:
     return names
 
 
+def _null_token(rows: Sequence[Sequence[str]]) -> str | None:
+    """The one spelling of NULL a file uses (``NA``, ``\\N``, ``NULL``...), if it uses exactly one."""
+    found = {c.strip() for r in rows for c in r if c.strip() in NULL_TOKENS}
+    return found.pop() if len(found) == 1 else None
+
+
+def _spark_options(parsed: _Parsed, quote: str, header: bool, quoted: bool, encoding: str,
+                   formats: set[str]) -> dict[str, str]:
+    """Options for Spark's CSV source: Spark 4 ignores ``skip.header.line.count`` on Hive text
+    tables, so CSV tables are also registered for Spark's own reader (see docs/classifiers.md)."""
+    options = {"header": str(header).lower(), "sep": parsed.delimiter, "quote": quote,
+               "escape": quote if quoted else "\\"}
+    if parsed.multiline:
+        options["multiLine"] = "true"
+    if encoding != "UTF-8":
+        options["encoding"] = encoding
+    custom = [f for f in formats if "'T'" not in f]
+    if len(formats) == 1 and custom:
+        options["timestampFormat"] = custom[0]
+    return options
+
+
 # ---- the classifier --------------------------------------------------------------------------
 
 def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
@@ -239,6 +263,10 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     if settings.trim:
         rows = [[c.strip() for c in r] for r in rows]
     formats: set[str] = set()
+    notes: list[str] = []
+    null_token = _null_token(rows[1:])
+    if null_token:
+        rows = [rows[0]] + [["" if c == null_token else c for c in r] for r in rows[1:]]
     data_all = rows[1:]
     types = [column_type([r[i] for r in data_all]) for i in range(parsed.width)]
     if settings.header == "PRESENT":
@@ -268,11 +296,17 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     else:
         columns = tuple(Column(n, format_type(t)) for n, t in zip(names, types, strict=True))
         serde = serdes.LAZY_SIMPLE_SERDE
-        params = serdes.lazy_simple_parameters(parsed.delimiter, encoding=text.encoding,
+        params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "",
+                                               encoding=text.encoding,
                                                timestamp_formats=sorted(formats))
-    if text.encoding not in ("UTF-8", "ISO-8859-1") and open_csv:
+    if text.encoding != "UTF-8" and open_csv:
         params["serialization.encoding"] = text.encoding
-    notes = []
+    params.update(_spark_options(parsed, settings.quote, header, open_csv, text.encoding, formats))
+    if null_token:
+        params["nullValue"] = null_token
+        notes.append(f"{null_token!r} read as NULL")
+    table_parameters.update(serdes.spark_datasource_parameters(
+        "csv", [(c.name, parse_type(c.type)) for c in columns]))
     if text.bom:
         notes.append(f"{text.encoding} byte-order mark stripped")
     if parsed.consistency < 1.0:

@@ -17,7 +17,7 @@ from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
 from classifiers.csv import value_type
 from classifiers.hive_schema import STRING, VOID, Array, HiveType, Struct, format_type, widen_tree
-from classifiers.text import decode
+from classifiers.text import Text, decode
 
 ATTRIBUTE_PREFIX = "_"
 VALUE_TAG = "_VALUE"
@@ -37,6 +37,21 @@ def _text_type(text: str | None) -> HiveType:
     return t if t in _KEEP else STRING
 
 
+def widen_xml(a: HiveType, b: HiveType) -> HiveType:
+    """``widen_tree``, except that an element seen once in one row and repeated in another is an array."""
+    if isinstance(a, Array) and not isinstance(b, Array) and b != VOID:
+        return Array(widen_xml(a.element, b))
+    if isinstance(b, Array) and not isinstance(a, Array) and a != VOID:
+        return Array(widen_xml(a, b.element))
+    if isinstance(a, Struct) and isinstance(b, Struct):
+        merged: dict[str, tuple[str, HiveType]] = {}
+        for name, t in (*a.fields, *b.fields):
+            seen = merged.get(name.lower())
+            merged[name.lower()] = (seen[0], widen_xml(seen[1], t)) if seen else (name, t)
+        return Struct(tuple(merged.values()))
+    return widen_tree(a, b)
+
+
 def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     """The type of one element: a primitive for plain text, else a struct."""
     children = [c for c in el if isinstance(c.tag, str)]
@@ -50,7 +65,7 @@ def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     for child in children:
         name = _local(child.tag)
         t = element_type(child, depth + 1, max_depth)
-        grouped[name] = widen_tree(grouped.get(name, VOID), t)
+        grouped[name] = widen_xml(grouped.get(name, VOID), t)
     for name, t in grouped.items():
         fields.append((name, Array(t) if counts[name] > 1 else t))
     text = (el.text or "").strip()
@@ -59,7 +74,7 @@ def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     return Struct(tuple(fields))
 
 
-def _parse(data: bytes, complete: bool) -> etree._Element | None:
+def parse(data: bytes, complete: bool) -> etree._Element | None:
     """Parse what the sample holds; a cut-off document keeps the elements closed so far."""
     parser = etree.XMLPullParser(events=("end",), resolve_entities=False, no_network=True,
                                  huge_tree=False, recover=not complete)
@@ -76,6 +91,16 @@ def _parse(data: bytes, complete: bool) -> etree._Element | None:
     while root is not None and root.getparent() is not None:
         root = root.getparent()
     return root
+
+
+def parse_text(text: Text | None) -> etree._Element | None:
+    """The document's root, if the decoded sample is XML."""
+    if text is None or not text.text.lstrip().startswith("<"):
+        return None
+    data = text.text.lstrip().encode("utf-8")
+    if data.startswith(b"<?xml") and b"?>" in data:
+        data = data[data.index(b"?>") + 2:]  # the declared encoding was applied when decoding
+    return parse(data, text.complete)
 
 
 def find_row_tag(root: etree._Element) -> str | None:
@@ -103,15 +128,27 @@ def registration(row_tag: str, fields: Sequence[tuple[str, HiveType]], classific
     }
 
 
+def row_elements(root: etree._Element, row_tag: str, anywhere: bool, limit: int) -> list[etree._Element]:
+    """The row elements: children of the root, or (for a given row tag) at any depth."""
+    candidates = root.iter() if anywhere else iter(root)
+    rows = []
+    for el in candidates:
+        if isinstance(el.tag, str) and _local(el.tag) == row_tag:
+            rows.append(el)
+            if len(rows) >= limit:
+                break
+    return rows
+
+
 def classify_rows(root: etree._Element, row_tag: str, options: ClassifyOptions, classifier: str,
-                  classification: str, complete: bool) -> Classification:
-    rows = [c for c in root if isinstance(c.tag, str) and _local(c.tag) == row_tag][: options.max_records]
+                  classification: str, complete: bool, anywhere: bool = False) -> Classification:
+    rows = row_elements(root, row_tag, anywhere, options.max_records)
     if not rows:
         return unknown(f"{classifier}: no <{row_tag}> elements under <{_local(root.tag)}>")
     schema: HiveType = Struct(())
     for row in rows:
         t = element_type(row, 0, options.max_nesting)
-        schema = widen_tree(schema, t if isinstance(t, Struct) else Struct(((VALUE_TAG, t),)))
+        schema = widen_xml(schema, t if isinstance(t, Struct) else Struct(((VALUE_TAG, t),)))
     assert isinstance(schema, Struct)
     if not schema.fields:
         return unknown(f"{classifier}: the <{row_tag}> elements are empty")
@@ -128,14 +165,9 @@ class XmlClassifier:
 
     def classify(self, sample: Sample, options: ClassifyOptions) -> Classification:
         text = decode(sample)
-        if text is None or not text.text.lstrip().startswith("<"):
-            return unknown("xml: the sample does not start with '<'")
-        data = text.text.encode("utf-8")
-        if data.lstrip().startswith(b"<?xml"):
-            data = data[data.index(b"?>") + 2:] if b"?>" in data else data  # encoding already decoded
-        root = _parse(data, text.complete)
-        if root is None:
-            return unknown("xml: not well-formed XML")
+        root = parse_text(text)
+        if text is None or root is None:
+            return unknown("xml: not well-formed XML (or not text)")
         row_tag = find_row_tag(root)
         if row_tag is None:
             return unknown(f"xml: <{_local(root.tag)}> has no child elements to use as rows")
