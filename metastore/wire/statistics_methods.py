@@ -53,8 +53,11 @@ class StatisticsMethods:
         return ColumnStats(obj.colName or "", obj.colType or "", kind, values)
 
     def _stats_out(self, stats: ColumnStats) -> Any:
+        """The reply form. Bit vectors (NDV sketches) stay on the server: Hive 2.3 declares them as
+        ``string`` and its Python bindings fail to decode sketch bytes; planners use ``numDVs``."""
         kind_cls = next(spec[2] for spec in self.t.ColumnStatisticsData.thrift_spec.values() if spec[1] == stats.kind)
-        union = self.t.ColumnStatisticsData(**{stats.kind: _dict_to_struct(kind_cls, stats.data)})
+        data = {k: v for k, v in stats.data.items() if k != "bitVectors"}
+        union = self.t.ColumnStatisticsData(**{stats.kind: _dict_to_struct(kind_cls, data)})
         return self.t.ColumnStatisticsObj(colName=stats.col_name, colType=stats.col_type, statsData=union)
 
     def _stats_list(self, stats: Sequence[ColumnStats]) -> list[Any]:
