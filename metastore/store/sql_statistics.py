@@ -87,7 +87,8 @@ class SqlStatistics:
         keys = [k.name for k in codec.load_columns(trow.partition_keys)]
         found: dict[str, int] = {}
         for chunk in _chunks(canonical_partition_names(keys, names)):
-            found.update(conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))).tuples().all())
+            for name, pid in conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))):
+                found[name] = pid
         return found
 
     @staticmethod
