@@ -28,8 +28,11 @@ $(VENV_PY):
 	$(PY) -m venv $(VENV)
 
 # Dev install; redone only when pyproject.toml changes.  It satisfies the runtime stamp too.
+# hive-metastore-client (Hive 3 bindings for the contract suite) pins thrift==0.13, which conflicts
+# with the thrift the other bindings need; its generated code runs on any thrift, so no deps.
 $(VENV)/.installed: pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(VENV_PY) -m pip install $(PIP_FLAGS) --no-deps 'hive-metastore-client==1.0.9'
 	touch $@ $(VENV)/.installed-runtime
 
 # Runtime-only install for `make run` (skipped when the dev install is already current).

@@ -121,6 +121,11 @@ class Catalog(ABC):
     def lock_store(self) -> Any:
         """The store of HMS locks, kept in the catalog's database (``metastore.hms.locks``)."""
 
+    # column statistics
+    @abstractmethod
+    def statistics_store(self) -> Any:
+        """The store of column statistics, kept in the catalog's database (``metastore.hms.statistics``)."""
+
     # functions
     @abstractmethod
     def get_function(self, db: str, name: str) -> Function: ...

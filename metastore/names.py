@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from metastore.exceptions import InvalidObjectError, MetaError
+from metastore.exceptions import InvalidObjectError, MetaError, NoSuchObjectError
 
 MAX_NAME_LENGTH = 128
 MAX_COLUMN_NAME_LENGTH = 767
@@ -38,10 +38,23 @@ def lookup_name(name: str | None) -> str:
     return (name or "").lower()
 
 
+DEFAULT_CATALOG = "hive"
+
+
+def check_catalog(cat_name: str | None) -> None:
+    """Hive 3/4 catalogs: there is one, ``hive``; a request naming another gets NoSuchObjectException."""
+    if cat_name and cat_name.lower() != DEFAULT_CATALOG:
+        raise NoSuchObjectError(
+            f"Catalog {cat_name} does not exist; this metastore has one catalog, '{DEFAULT_CATALOG}'. "
+            f"Leave the catalog name unset or use '{DEFAULT_CATALOG}'"
+        )
+
+
 def split_catalog_prefix(db_name: str | None) -> str:
     """Strip Hive 3's ``@catalog#db`` prefix (Trino with a catalog name) down to the database name."""
     if db_name and db_name.startswith("@"):
-        _, _, rest = db_name.partition("#")
+        cat, _, rest = db_name[1:].partition("#")
+        check_catalog(cat)
         return rest
     return db_name or ""
 

@@ -42,6 +42,7 @@ from metastore.store.schema import (
     partitions,
     tables,
 )
+from metastore.store.sql_statistics import SqlStatistics, forget_columns
 
 BATCH = 1000  # names per IN list / rows per executemany page
 
@@ -371,7 +372,7 @@ class SqlCatalog(Catalog):
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters])
+            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters, _t.cd_id])
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -402,6 +403,9 @@ class SqlCatalog(Catalog):
                 )
             if update.cascade_columns:
                 conn.execute(partitions.update().where(_p.tbl_id == row.id).values(cd_id=values["cd_id"]))
+            if values["cd_id"] != row.cd_id:  # columns changed: statistics of vanished columns go
+                forget_columns(conn, row.id, [(c.name, c.type) for c in table.sd.cols],
+                               partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
 
@@ -710,6 +714,12 @@ class SqlCatalog(Catalog):
         from metastore.store.sql_locks import SqlLocks  # sql_locks builds on this module
 
         return SqlLocks(self)
+
+    # -- statistics -------------------------------------------------------------------------------
+
+    def statistics_store(self) -> SqlStatistics:
+        """Column statistics, kept in the catalog's database (``metastore.store.sql_statistics``)."""
+        return SqlStatistics(self)
 
     # -- functions --------------------------------------------------------------------------------
 
