@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table as RichTable
+from rich.markup import escape
 
 from metastore.audit.diff import DiffItem
 from metastore.audit.records import StoredChange
@@ -75,17 +75,19 @@ def _describe(item: DiffItem) -> str:
 
 
 def _print_changes(changes: list[StoredChange], as_json: bool, title: str) -> None:
+    """JSON, or one header line per change and one indented line per item (wraps well, greps well)."""
     if as_json:
         click.echo(json.dumps([_change_doc(c) for c in changes], indent=2))
         return
-    table = RichTable(title=title)
-    for col in ("event", "time (UTC)", "table", "version", "operation", "actor", "changes"):
-        table.add_column(col)
+    out.print(f"[bold]{escape(title)}[/bold]: {len(changes)} change(s)")
     for c in changes:
         name = f"{c.db_name}.{c.table_name}" if c.table_name else c.db_name
-        table.add_row(str(c.event_id), _time(c.event_time), name, str(c.version or ""), c.operation, c.actor,
-                      "\n".join(_describe(i) for i in c.items))
-    out.print(table)
+        version = f" v{c.version}" if c.version else ""
+        run = f" (run {c.run_id})" if c.run_id else ""
+        out.print(f"[cyan]#{c.event_id}[/cyan] {_time(c.event_time)}  {escape(name)}{version}  "
+                  f"[bold]{c.operation}[/bold]  by {escape(c.actor)}{escape(run)}", highlight=False)
+        for item in c.items:
+            out.print(f"    {_describe(item)}", markup=False, highlight=False)
 
 
 @click.group()
@@ -121,7 +123,7 @@ def diff(table: str, v1: int, v2: int | None, db_url: str, as_json: bool) -> Non
         return
     out.print(f"{result.db_name}.{result.table_name}: version {result.old_version} -> {result.new_version}")
     for item in result.items:
-        out.print(f"  {_describe(item)}", markup=False)
+        out.print(f"  {_describe(item)}", markup=False, highlight=False)
     if not result.items:
         out.print("  no differences")
 

@@ -130,11 +130,11 @@ class AuditTrail:
         db, name = split_table_name(table)
         if new_version is None:
             new_version, old_version = old_version, old_version - 1
+            after = from_doc(Table, self._version(db, name, new_version).after)
             if old_version < 1:
-                after = from_doc(Table, self._version(db, name, new_version).after)
                 return VersionDiff(db, name, 0, new_version, [DiffItem("table_created", after.table_name)])
+        new = from_doc(Table, self._version(db, name, new_version).after)  # first: the version asked for
         old = from_doc(Table, self._version(db, name, old_version).after)
-        new = from_doc(Table, self._version(db, name, new_version).after)
         return VersionDiff(db, name, old_version, new_version, table_diff(old, new))
 
     def changes(self, *, since: str | None = None, database: str | None = None, kinds: Sequence[str] = (),
