@@ -20,19 +20,34 @@ T = TypeVar("T")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
-@cache
-def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...] | None:
+    """Field names of a dataclass type (cached), None for anything else."""
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def to_doc(value: Any) -> Any:
-    """A JSON-ready copy of a domain object (dataclasses, lists, dicts, scalars)."""
-    if dataclasses.is_dataclass(value):
-        return {name: to_doc(getattr(value, name)) for name in _fields(type(value))}
-    if isinstance(value, list | tuple):
+    """A JSON-ready copy of a domain object (dataclasses, lists, dicts, scalars).
+
+    On every recorded write path (twice per alter_table), so scalars and known classes are
+    dispatched by exact type before anything slower.
+    """
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    names = _fields(cls)
+    if names is not None:
+        return {name: to_doc(getattr(value, name)) for name in names}
+    if cls is list or cls is tuple:
         return [to_doc(v) for v in value]
-    if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value):
+    if cls is dict:
+        if all(type(k) is str for k in value):
             return {k: to_doc(v) for k, v in value.items()}
         return [[list(k) if isinstance(k, tuple) else k, to_doc(v)] for k, v in value.items()]
     return value
@@ -66,7 +81,7 @@ def _build(hint: Any, doc: Any) -> Any:
 def from_doc(cls: type[T], doc: dict[str, Any]) -> T:
     """Rebuild a domain object from ``to_doc`` output; unknown keys are ignored, missing ones default."""
     hints = _hints(cls)
-    kwargs = {name: _build(hints[name], doc[name]) for name in _fields(cls) if name in doc}
+    kwargs = {name: _build(hints[name], doc[name]) for name in _fields(cls) or () if name in doc}
     return cls(**kwargs)
 
 

@@ -32,21 +32,28 @@ _INSERT_COLUMNS = ("event_time", "operation", "actor", "db_name", "table_name", 
                    "before", "after")
 
 
-def _insert_statement(postgres: bool, versioned: bool) -> sa.Insert:
-    """INSERT ... SELECT: the table's next version computed in the statement; PG: under the id lock."""
+def _max_version(db: str, table: str) -> Any:
+    """The highest version under a name: an index-only max() on (db_name, table_name, version)."""
+    return sa.func.coalesce(
+        sa.select(sa.func.max(_c.version))
+        .where(_c.db_name == sa.bindparam(db), _c.table_name == sa.bindparam(table))
+        .scalar_subquery(), 0)
+
+
+def _insert_statement(postgres: bool, version: str | None) -> sa.Insert:
+    """INSERT ... SELECT computing the table's next version in the statement; PG: under the id lock.
+
+    ``version``: None (not a table version), "same" (next under the table's name) or "rename" (next
+    after both the old and the new name's versions, so a renamed table continues its numbering).
+    """
     params = [sa.bindparam(name, type_=_c[name].type) for name in _INSERT_COLUMNS]
-    version: Any = sa.null()
-    if versioned:
-        # A rename continues the numbering of the old name (from_db/from_table; else the same name).
-        version = (
-            sa.select(sa.func.coalesce(sa.func.max(_c.version), 0) + 1)
-            .where(sa.or_(
-                sa.and_(_c.db_name == sa.bindparam("db_name"), _c.table_name == sa.bindparam("table_name")),
-                sa.and_(_c.db_name == sa.bindparam("from_db"), _c.table_name == sa.bindparam("from_table")),
-            ))
-            .scalar_subquery()
-        )
-    select = sa.select(*params, version)
+    number: Any = sa.null()
+    if version == "same":
+        number = _max_version("db_name", "table_name") + 1
+    elif version == "rename":
+        new, old = _max_version("db_name", "table_name"), _max_version("from_db", "from_table")
+        number = sa.case((new >= old, new), else_=old) + 1
+    select = sa.select(*params, number)
     if postgres:
         select = select.select_from(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_CLASS, _LOCK_ID).label("l")).subquery())
     return changes.insert().from_select([*_INSERT_COLUMNS, "version"], select).returning(_c.id, _c.version)
@@ -80,7 +87,7 @@ class SqlAuditLog:
         self.catalog = catalog
         self.settings = settings or AuditSettings()
         postgres = catalog.engine.dialect.name == "postgresql"
-        self._insert = {v: _insert_statement(postgres, v) for v in (False, True)}
+        self._insert = {v: _insert_statement(postgres, v) for v in (None, "same", "rename")}
 
     # -- writing (inside the caller's transaction) ------------------------------------------------
 
@@ -88,8 +95,9 @@ class SqlAuditLog:
         """Append ``change`` (None: a no-op, nothing recorded); returns the event id."""
         if change is None or not self.settings.enabled:
             return None
-        from_db, from_table = change.renamed_from or (change.db_name, change.table_name)
-        row = conn.execute(self._insert[change.versioned], {
+        kind = ("rename" if change.renamed_from else "same") if change.versioned else None
+        from_db, from_table = change.renamed_from or (None, None)
+        row = conn.execute(self._insert[kind], {
             "from_db": from_db, "from_table": from_table, "event_time": change.event_time, "operation": change.operation, "actor": change.actor,
             "db_name": change.db_name, "table_name": change.table_name, "run_id": change.run_id,
             "kinds": change.kinds, "diff": dumps([i.to_doc() for i in change.items]),

@@ -176,6 +176,5 @@ changes = sa.Table(
     sa.Column("after", Doc),
     sa.Index(None, "event_time"),
     sa.Index(None, "db_name", "table_name", "version"),
-    sa.Index(None, "actor", "id"),
     sqlite_autoincrement=True,
 )
