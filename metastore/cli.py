@@ -30,15 +30,18 @@ def main() -> None:
 @click.option("--workers", default=None, type=int, help="Worker processes (default: number of CPUs).")
 @click.option("--limit-partition-request", default=-1, show_default=True, type=int,
               help="Most partitions one call may return (hive.metastore.limit.partition.request); -1: no limit.")
+@click.option("--audit-max-versions", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Table versions the change audit keeps per table (older ones are pruned); 0: all.")
 @click.option("--log-level", default="INFO", show_default=True)
 def serve(host: str, port: int, db_url: str, warehouse: str, workers: int | None, limit_partition_request: int,
-          log_level: str) -> None:
+          audit_max_versions: int, log_level: str) -> None:
     """Serve the Hive Metastore Thrift protocol."""
     from metastore.app import SchemaMismatch, configure_logging, run_server
+    from metastore.audit.settings import MAX_VERSIONS_KEY
     from metastore.hms.service import PARTITION_LIMIT_KEY
 
     configure_logging(log_level)
-    config = {PARTITION_LIMIT_KEY: str(limit_partition_request)}
+    config = {PARTITION_LIMIT_KEY: str(limit_partition_request), MAX_VERSIONS_KEY: str(audit_max_versions)}
     try:
         run_server(host, port, db_url, warehouse, workers or os.cpu_count() or 1, config)
     except SchemaMismatch as e:
@@ -76,8 +79,10 @@ def upgrade(db_url: str) -> None:
 # Feature areas register their own command groups here, one line each, from their own modules
 # (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
 from crawlers.cli import register as _register_crawlers  # noqa: E402
+from metastore.audit.cli import audit  # noqa: E402
 
 _register_crawlers(main)
+main.add_command(audit)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metastore import model
+from metastore.audit.context import set_actor
 from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import check_catalog, parse_partition_name
@@ -19,6 +20,7 @@ from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
 from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
 from metastore.wire.idl import hms
 from metastore.wire.lock_methods import LockMethods
+from metastore.wire.notification_methods import NotificationMethods
 from metastore.wire.statistics_methods import StatisticsMethods
 from metastore.wire.txn_methods import TxnMethods
 
@@ -48,17 +50,19 @@ def _max(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
+class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMethods):
     def __init__(self, metastore: HiveMetastore, session: Session) -> None:
         self.ms = metastore
         self.session = session
         self.t = hms()
+        set_actor(session.user or session.address or None)  # the connection's thread: audit actor
 
     # -- connection / fb303 -----------------------------------------------------------------------
 
     def set_ugi(self, user_name: str, group_names: Sequence[str] | None) -> list[str]:
         self.session.user = user_name
         self.session.groups = list(group_names or [])
+        set_actor(user_name or self.session.address or None)
         return [*self.session.groups, user_name]
 
     def shutdown(self) -> None:
@@ -380,12 +384,3 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
 
     def drop_function(self, dbName: str, funcName: str) -> None:  # noqa: N803
         self.ms.drop_function(dbName, funcName)
-
-    # -- notifications (no event log yet: an empty, valid answer) ---------------------------------
-
-    def get_current_notificationEventId(self) -> Any:  # noqa: N802
-        return self.t.CurrentNotificationEventId(eventId=0)
-
-    def get_next_notification(self, rqst: Any) -> Any:
-        return self.t.NotificationEventResponse(events=[])
-
