@@ -113,6 +113,8 @@ def config() -> None:
 def config_show(config_file: str | None, hive_site: str | None, as_json: bool, **flags: Any) -> None:
     """Print the effective settings and where each came from, with secrets masked.
 
+    A table on a terminal; otherwise one `name<TAB>value<TAB>source` line per setting.
+
     \b
     Examples:
       metahive config show --config /etc/metahive.toml
@@ -122,6 +124,10 @@ def config_show(config_file: str | None, hive_site: str | None, as_json: bool, *
     rows = list(cfg.rows(resolved))
     if as_json:
         out.print_json(json.dumps({name: {"value": value, "source": source} for name, value, source, _ in rows}))
+        return
+    if not out.is_terminal:  # scripts get one tab-separated line per setting
+        for name, value, source, _help in rows:
+            click.echo(f"{name}\t{value}\t{source}")
         return
     table = Table(title="metahive settings", caption=_files_caption(resolved))
     table.add_column("setting", no_wrap=True)
@@ -154,14 +160,16 @@ def _revisions(db_url: str) -> tuple[str | None, str]:
     from metastore.store import migrate
     from metastore.store.engine import create_engine
 
-    engine = create_engine(db_url)
+    engine = None
     try:
+        engine = create_engine(db_url)
         return migrate.current_revision(engine), migrate.head_revision()
     except Exception as e:  # noqa: BLE001 - any connection failure is reported the same way
         fail(f"cannot read the catalog database {cfg.mask_url(db_url)}: {str(e).splitlines()[0]}")
         raise AssertionError("unreachable") from None
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 @db.command()

@@ -127,6 +127,7 @@ def load(*, config_file: str | Path | None = None, hive_site: str | Path | None 
             values[name] = _coerce(name, value, "--" + name.replace("_", "-"))
             sources[name] = FLAG
     settings = Settings(**values, hive=hive)
+    settings.db = with_driver(settings.db)
     _validate(settings)
     return Resolved(settings, sources, config_path, site_path)
 
@@ -200,6 +201,13 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"limit_partition_request must be -1 (no limit) or more, got {s.limit_partition_request}")
 
 
+def with_driver(url: str) -> str:
+    """``postgresql://`` names psycopg2, the driver metahive installs (SQLAlchemy 2.1 would pick psycopg 3)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 # -- Hive compatibility ------------------------------------------------------------------------------
 
 def read_hive_site(path: Path) -> dict[str, str]:
@@ -235,7 +243,7 @@ def jdbc_to_sqlalchemy(url: str, user: str | None = None, password: str | None =
 
     host_port, _, database = rest.partition("/")
     host, _, port = host_port.partition(":")
-    return URL.create(dialect, username=user or None, password=password or None, host=host or None,
+    return URL.create(dialect if dialect != "postgresql" else "postgresql+psycopg2", username=user or None, password=password or None, host=host or None,
                       port=int(port) if port else None,
                       database=unquote(database) or None).render_as_string(hide_password=False)
 
