@@ -171,6 +171,7 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     if options.workers <= 1:
         observed.set_workers(1)
         Worker(sock, make_metastore, options.shutdown_timeout).run()
+        log.info("metahive stopped")
         return
     children: dict[int, int] = {}
     stopping = False
