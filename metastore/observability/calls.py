@@ -23,6 +23,18 @@ _metrics: Any = None  # metastore.observability.metrics.Metrics when --metrics-p
 _slow_seconds = float("inf")
 
 
+class Connection:
+    """One client connection's identity and whether a call is running on it (read by shutdown)."""
+
+    __slots__ = ("id", "address", "seq", "busy")
+
+    def __init__(self, address: str) -> None:
+        self.id = f"{os.getpid():x}-{next(_connections)}"
+        self.address = address
+        self.seq = 0
+        self.busy = False
+
+
 def configure(metrics: Any = None, slow_rpc_ms: float = 0) -> None:
     """Turn metrics and the slow-call log on or off for this process (and the workers it forks)."""
     global _metrics, _slow_seconds
@@ -30,30 +42,28 @@ def configure(metrics: Any = None, slow_rpc_ms: float = 0) -> None:
     _slow_seconds = slow_rpc_ms / 1000 if slow_rpc_ms > 0 else float("inf")
 
 
-def begin_connection(address: str) -> None:
-    _local.conn = f"{os.getpid():x}-{next(_connections)}"
-    _local.address = address
-    _local.seq = 0
+def begin_connection(address: str) -> Connection:
+    _local.conn = conn = Connection(address)
+    return conn
 
 
 def request_id() -> str | None:
     conn = getattr(_local, "conn", None)
-    return f"{conn}-{_local.seq}" if conn is not None else None
+    return f"{conn.id}-{conn.seq}" if conn is not None else None
 
 
 def begin() -> float:
-    """A new call on this connection: next request id; returns its start time."""
-    try:
-        _local.seq += 1
-    except AttributeError:  # called outside a server connection (in-process use)
-        begin_connection("local")
-        _local.seq = 1
+    """A new call on this connection: next request id, marked busy; returns its start time."""
+    conn = getattr(_local, "conn", None) or begin_connection("local")  # in-process use has no connection
+    conn.seq += 1
+    conn.busy = True
     return perf_counter()
 
 
 def finished(method: str, started: float, error: BaseException | None, args: Any,
              arg_names: tuple[str, ...], value: Any) -> None:
     elapsed = perf_counter() - started
+    _local.conn.busy = False
     if _metrics is not None:
         _metrics.observe_call(method, elapsed, error, value)
     if elapsed >= _slow_seconds:
@@ -66,7 +76,7 @@ def _log_slow(method: str, elapsed: float, error: BaseException | None, args: An
     ms = round(elapsed * 1000, 1)
     outcome = f" -> {type(error).__name__}" if error is not None else ""
     log.warning("slow call %s %.1f ms%s from %s: %s", method, ms, outcome,
-                getattr(_local, "address", "?"), summary,
+                _local.conn.address, summary,
                 extra={"rpc": {"method": method, "ms": ms, "args": summary,
                                "error": type(error).__name__ if error is not None else None}})
 

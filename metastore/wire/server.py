@@ -4,10 +4,10 @@ Worker processes share one listening socket (the kernel spreads connections), so
 calls; inside a worker each connection has its own thread, so a slow or idle client (Spark keeps
 connections open for hours) never blocks another.
 
-Shutdown (SIGTERM or SIGINT): the parent forwards the signal; each worker stops accepting, closes
-idle connections, lets calls in progress finish for up to ``shutdown_timeout`` seconds, closes its
-database pool and exits 0. Workers wait for "readable socket or stop" with poll() on the
-connection and a per-worker wake-up pipe, so a stop reaches idle connections at once.
+Shutdown (SIGTERM or SIGINT): the parent forwards the signal; each worker stops accepting, shuts
+idle connections for reading (their blocked read returns), lets calls in progress finish for up to
+``shutdown_timeout`` seconds, closes its database pool and exits 0. Nothing is added per call but
+a busy flag (set and cleared by the call bookkeeping) and one check of the stop flag.
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ class Worker:
         self.make_metastore = make_metastore
         self.shutdown_timeout = shutdown_timeout
         self.wake_r, self.wake_w = os.pipe()
-        self.threads: set[threading.Thread] = set()
+        self.stopping = threading.Event()
+        self.open: dict[threading.Thread, tuple[socket.socket, calls.Connection | None]] = {}
         self.lock = threading.Lock()
 
     def stop(self, _signum: int = 0, _frame: object = None) -> None:
-        """Signal-safe: one byte in the wake-up pipe, never read, wakes every poller for good."""
+        """Signal handler: wakes the accept loop, which does the rest outside the handler."""
         try:
             os.write(self.wake_w, b"x")
         except OSError:
@@ -75,7 +76,7 @@ class Worker:
     def run(self) -> None:
         check_plans()
         metastore = self.make_metastore()
-        metrics.current().watch_pools(getattr(metastore.catalog, "engines", ()))
+        metrics.current().start_process(getattr(metastore.catalog, "engines", ()))
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         poller = select.poll()
@@ -94,19 +95,39 @@ class Worker:
                 thread = threading.Thread(target=self.serve_connection, args=(metastore, conn, address),
                                           daemon=True, name=f"conn-{address}")
                 with self.lock:
-                    self.threads.add(thread)
+                    self.open[thread] = (conn, None)
                 thread.start()
         finally:
             self.sock.close()  # this process's descriptor only; the others keep accepting
+            self.close_idle()
             self.drain()
+            metrics.current().stop_process()
             dispose = getattr(metastore.catalog, "dispose", None)
             if dispose is not None:
                 dispose()
 
+    def close_idle(self) -> None:
+        """Stop reading from connections between calls; busy ones stop after their call.
+
+        ``stopping`` is set before the scan and a connection clears ``busy`` before checking it,
+        so every connection either sees the flag or is seen idle here.
+        """
+        self.stopping.set()
+        with self.lock:
+            idle = [conn for conn, state in self.open.values() if state is None or not state.busy]
+            busy = len(self.open) - len(idle)
+        log.info("stopping: no longer accepting; closing %d idle connection(s), %d call(s) in progress",
+                 len(idle), busy)
+        for conn in idle:
+            try:
+                conn.shutdown(socket.SHUT_RD)  # the blocked read returns: the thread ends
+            except OSError:
+                pass
+
     def drain(self) -> None:
         deadline = time.monotonic() + self.shutdown_timeout
         with self.lock:
-            threads = list(self.threads)
+            threads = list(self.open)
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         busy = sum(thread.is_alive() for thread in threads)
@@ -116,35 +137,37 @@ class Worker:
             log.info("worker %d stopped: calls in progress finished", os.getpid())
 
     def serve_connection(self, metastore: HiveMetastore, conn: socket.socket, address: str) -> None:
+        def registered(state: calls.Connection) -> None:
+            with self.lock:
+                self.open[threading.current_thread()] = (conn, state)
+
         try:
-            serve_connection(metastore, conn, address, self.wake_r)
+            serve_connection(metastore, conn, address, self.stopping, registered)
         finally:
             with self.lock:
-                self.threads.discard(threading.current_thread())
+                self.open.pop(threading.current_thread(), None)
 
 
 def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str,
-                     wake_fd: int | None = None) -> None:
-    """Answer calls on one client connection until the client goes away or ``wake_fd`` is readable."""
+                     stopping: threading.Event | None = None,
+                     registered: Callable[[calls.Connection], None] | None = None) -> None:
+    """Answer calls on one client connection until the client goes away or ``stopping`` is set."""
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.settimeout(None)
     transport = TCyBufferedTransport(TSocket(sock=conn))
     protocol = TCyBinaryProtocol(transport, strict_read=False, strict_write=True)
     handler = ThriftHandler(metastore, Session(address=address))
-    poller = select.poll()
-    poller.register(conn, select.POLLIN)
-    if wake_fd is not None:
-        poller.register(wake_fd, select.POLLIN)
-    calls.begin_connection(address)
+    state = calls.begin_connection(address)
+    if registered is not None:
+        registered(state)
+    stopped = stopping.is_set if stopping is not None else lambda: False
     observed = metrics.current()
     observed.connection_opened()
     try:
-        while True:
-            if any(fd == wake_fd for fd, _ in poller.poll()):
-                break  # stopping: a connection between calls is closed
+        while not stopped():
             process(handler, protocol, protocol)
     except TTransportException:
-        pass  # the client closed the connection
+        pass  # the client closed the connection (or shutdown closed it for reading)
     except (ConnectionError, OSError) as e:
         log.debug("connection %s dropped: %s", address, e)
     except Exception:

@@ -16,15 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from metastore.store import migrate
 from metastore.store.engine import create_engine
-from tests.ops.support import http_get, start, wait_for
+from tests.ops.support import http_get, samples, start, wait_for
 from tests.support.server import free_port
-
-
-def samples(port: int) -> dict[tuple[str, tuple], float]:
-    status, text = http_get(port, "/metrics")
-    assert status == 200
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -65,7 +58,10 @@ def test_rpc_metrics_across_workers(observed):
             client.get_table("obs", "missing")
         with pytest.raises(H.AlreadyExistsException):
             client.create_database(H.Database(name="obs", parameters={}))
-        m = samples(port)
+        # workers write their counts every 0.5 s: wait for this connection's last call to show
+        last = ("metahive_rpc_duration_seconds_count", (("method", "create_database"),))
+        m = wait_for(lambda: (m := samples(port)).get(last) == 2 and m)
+        assert m, samples(port)
         assert m[("metahive_open_connections", ())] >= 1
     assert m[("metahive_worker_processes", ())] == 2
     assert m[("metahive_rpc_duration_seconds_count", (("method", "get_partitions"),))] == 1

@@ -7,6 +7,7 @@ on its busy timeout until the test commits.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -18,7 +19,8 @@ from hmsclient import hmsclient
 from hmsclient.genthrift.hive_metastore import ttypes as H
 from thrift.transport.TTransport import TTransportException
 
-from tests.ops.support import children, start, wait_for
+from tests.ops.support import children, samples, start, wait_for
+from tests.support.server import free_port
 
 
 def _hold_write_lock(db_url: str) -> sqlite3.Connection:
@@ -29,9 +31,9 @@ def _hold_write_lock(db_url: str) -> sqlite3.Connection:
 
 def _refuses_connections(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
             return False
-    except OSError:
+    except ConnectionRefusedError:
         return True
 
 
@@ -59,10 +61,16 @@ def test_sigterm_finishes_calls_in_progress_and_closes_idle_connections(make_db_
     assert idle.get_all_databases() == ["default"]
     lock = _hold_write_lock(server.db_url)
     thread, outcome = _create_database_in_background(server, "late")
-    time.sleep(0.8)  # the call is waiting for the write lock inside the server
+    time.sleep(1.5)  # the call is waiting for the write lock inside the server
     server.process.send_signal(signal.SIGTERM)
 
-    assert wait_for(lambda: _refuses_connections(server.port), timeout=5), "still accepting after SIGTERM"
+    def stopping() -> list[tuple[int, int]]:
+        return [(int(idle), int(busy)) for idle, busy in re.findall(
+            r"closing (\d+) idle connection\(s\), (\d+) call\(s\) in progress", server.log())]
+
+    assert wait_for(lambda: len(stopping()) == workers, timeout=10), server.log()
+    assert [sum(column) for column in zip(*stopping(), strict=True)] == [1, 1], server.log()  # idle, busy
+    assert _refuses_connections(server.port), "still accepting after SIGTERM"
     with pytest.raises(TTransportException):
         idle.get_all_databases()  # idle connections are closed at once
     assert server.process.poll() is None and thread.is_alive()  # waiting for the call in progress
@@ -95,8 +103,14 @@ def test_sigterm_gives_up_on_calls_after_the_shutdown_timeout(make_db_url, tmp_p
 
 
 def test_a_crashed_worker_is_replaced(make_db_url, tmp_path):
-    server = start(make_db_url("sqlite"), tmp_path, workers=2)
+    metrics_port = free_port()
+    server = start(make_db_url("sqlite"), tmp_path, "--metrics-port", str(metrics_port), workers=2)
+    calls = ("metahive_rpc_duration_seconds_count", (("method", "get_all_databases"),))
     try:
+        for _ in range(4):
+            with hmsclient.HMSClient(host=server.host, port=server.port) as client:
+                client.get_all_databases()
+        assert wait_for(lambda: samples(metrics_port).get(calls) == 4)
         workers = wait_for(lambda: len(children(server.process.pid)) == 2 and children(server.process.pid))
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
@@ -106,6 +120,12 @@ def test_a_crashed_worker_is_replaced(make_db_url, tmp_path):
         for _ in range(6):  # connections spread over both workers; all are answered
             with hmsclient.HMSClient(host=server.host, port=server.port) as client:
                 assert client.get_all_databases() == ["default"]
+        # the dead worker's calls still count; the gauges count the living
+        m = wait_for(lambda: (m := samples(metrics_port)).get(calls) == 10 and m)
+        assert m, samples(metrics_port)
+        assert m[("metahive_worker_processes", ())] == 2
+        assert m[("metahive_worker_replacements_total", ())] == 1
+        assert m[("metahive_open_connections", ())] == 0
     finally:
         server.stop()
     assert server.process.returncode == 0
