@@ -24,7 +24,7 @@ out = Console()
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="metahive")
 def main() -> None:
     """metahive: a Hive Metastore-compatible catalog server, crawlers and schema-change audit.
