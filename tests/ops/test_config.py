@@ -139,3 +139,36 @@ def test_config_show_exits_2_on_bad_configuration(tmp_path):
     result = CliRunner().invoke(main, ["config", "show", "--config", str(bad)])
     assert result.exit_code == 2
     assert "workers must be 0 (one per CPU) or more, got -3" in result.stderr
+
+
+def test_serve_takes_its_settings_from_file_environment_and_hive_site(make_db_url, tmp_path, monkeypatch):
+    """End to end: the server answers with what the TOML file, hive-site.xml and environment said."""
+    from hmsclient import hmsclient
+    from hmsclient.genthrift.hive_metastore import ttypes as H
+
+    from tests.ops.support import start
+
+    (tmp_path / "metahive.toml").write_text(f'hive_site = "{tmp_path / "hive-site.xml"}"\n'
+                                            'limit_partition_request = 2\n[hive]\n"hive.txn.timeout" = "600"\n')
+    (tmp_path / "hive-site.xml").write_text(
+        "<configuration><property><name>hive.metastore.limit.partition.request</name><value>1000</value>"
+        "</property><property><name>hive.metastore.disallow.incompatible.col.type.changes</name><value>false</value>"
+        "</property>"
+        "</configuration>")
+    monkeypatch.setenv("METAHIVE_CONFIG", str(tmp_path / "metahive.toml"))
+    monkeypatch.setenv("METAHIVE_SLOW_RPC_MS", "0.001")
+    server = start(make_db_url("sqlite"), tmp_path, workers=1)
+    try:
+        with hmsclient.HMSClient(host=server.host, port=server.port) as client:
+            assert client.get_config_value("hive.txn.timeout", "300") == "600"            # [hive] in the file
+            assert client.get_config_value("hive.metastore.disallow.incompatible.col.type.changes", "?") == "false"
+            sd = H.StorageDescriptor(cols=[H.FieldSchema("x", "int", None)], serdeInfo=H.SerDeInfo(parameters={}))
+            client.create_table(H.Table(tableName="t", dbName="default", sd=sd, parameters={},
+                                        partitionKeys=[H.FieldSchema("d", "string", None)]))
+            client.add_partitions([H.Partition(values=[str(i)], dbName="default", tableName="t", parameters={})
+                                   for i in range(3)])
+            with pytest.raises(H.MetaException, match="hive.metastore.limit.partition.request"):
+                client.get_partitions("default", "t", -1)                               # 2 from the file
+        assert "slow call get_partitions" in server.log()                               # environment
+    finally:
+        server.stop()
