@@ -72,7 +72,7 @@ def finished(method: str, started: float, error: BaseException | None, args: Any
 
 def _log_slow(method: str, elapsed: float, error: BaseException | None, args: Any,
               arg_names: tuple[str, ...]) -> None:
-    summary = summarise_args(args, arg_names)
+    summary = summarise_args(args, arg_names) or "(no arguments)"
     ms = round(elapsed * 1000, 1)
     outcome = f" -> {type(error).__name__}" if error is not None else ""
     log.warning("slow call %s %.1f ms%s from %s: %s", method, ms, outcome,
