@@ -218,12 +218,12 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
     def _encoded(self, db: str, table: str, **query: Any) -> EncodedValue:
         enc = self.ms.list_partitions_encoded(db, table, **query)
         if enc.served is not None:  # a cached whole-table listing, assembled by an earlier call
-            return as_list(iter(enc.served))
+            return as_list(iter(enc.served), len(enc.bodies))
         chunks = partition_list(enc.db_name, enc.table_name, enc.bodies, enc.cd_ids, enc.columns)
         if enc.cached:
             enc.served = list(chunks)
-            return as_list(iter(enc.served))
-        return as_list(chunks)
+            return as_list(iter(enc.served), len(enc.bodies))
+        return as_list(chunks, len(enc.bodies))
 
     def _parts(self, parts: Sequence[Any] | None) -> list[model.Partition]:
         result = []

@@ -71,6 +71,7 @@ class EncodedValue:
 
     ttype: int
     chunks: Iterable[bytes]
+    count: int | None = None  # elements of a list (partitions returned, for metrics)
 
 
 def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
@@ -99,8 +100,8 @@ def table_list(bodies: list[bytes], cd_ids: list[int], columns: dict[int, bytes]
     return EncodedValue(T_LIST, chunks())
 
 
-def as_list(chunks: Iterator[bytes]) -> EncodedValue:
-    return EncodedValue(T_LIST, chunks)
+def as_list(chunks: Iterator[bytes], count: int | None = None) -> EncodedValue:
+    return EncodedValue(T_LIST, chunks, count)
 
 
 def in_struct(field_id: int, value: EncodedValue) -> EncodedValue:
@@ -111,4 +112,4 @@ def in_struct(field_id: int, value: EncodedValue) -> EncodedValue:
         yield from value.chunks
         yield b"\x00"
 
-    return EncodedValue(T_STRUCT, chunks())
+    return EncodedValue(T_STRUCT, chunks(), value.count)
