@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
-import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import make_url
 
+from metastore import __version__
+from metastore.config import Settings, mask_url
 from metastore.hms.service import HiveMetastore
+from metastore.observability import calls, metrics
+from metastore.observability.endpoints import OpsServer, database_ready
 from metastore.store import migrate
-from metastore.store.engine import create_engine, is_sqlite, safe_url, wait_for_database
+from metastore.store.engine import create_engine, is_sqlite, wait_for_database
 from metastore.store.sql_catalog import SqlCatalog
 from metastore.warehouse import Warehouse
 from metastore.wire.encoded import WireEncoder
@@ -21,11 +27,29 @@ log = logging.getLogger("metahive")
 
 
 class SchemaMismatch(RuntimeError):
-    pass
+    """The catalog database's schema revision is not this code's; the message says what to run."""
+
+
+def schema_problem(current: str | None, head: str, db_url: str) -> str | None:
+    """Why a database at ``current`` cannot be served by code at ``head`` (None: it can)."""
+    if current == head:
+        return None
+    shown = mask_url(db_url)
+    if current is None:
+        return f"The catalog database {shown} has no metahive schema: run `metahive db upgrade --db '{shown}'`"
+    if current in migrate.known_revisions():
+        return (f"The catalog database is at schema revision {current}, this metahive needs {head}: "
+                f"run `metahive db upgrade --db '{shown}'` first")
+    return (f"The catalog database is at schema revision {current}, which this metahive ({__version__}, "
+            f"revision {head}) does not know: it was upgraded by a newer metahive. Run that newer "
+            "version, or restore the database from the backup taken before the upgrade")
 
 
 def prepare_database(db_url: str, *, auto_create: bool = True, wait_seconds: float = 0) -> None:
-    """Create the schema on an empty database; refuse a database at another revision."""
+    """Create the schema on an empty database; refuse a database at another revision.
+
+    An unreachable database is retried for ``wait_seconds`` with a log line each time.
+    """
     ensure_sqlite_folder(db_url)
     engine = create_engine(db_url)
     try:
@@ -34,11 +58,10 @@ def prepare_database(db_url: str, *, auto_create: bool = True, wait_seconds: flo
         if current is None and auto_create:
             log.info("empty catalog database: creating schema revision %s", head)
             migrate.upgrade(engine)
-        elif current != head:
-            raise SchemaMismatch(
-                f"The catalog database is at schema revision {current}, this metahive needs {head}: "
-                f"run `metahive db upgrade --db {safe_url(db_url)}` first"
-            )
+            return
+        problem = schema_problem(current, head, db_url)
+        if problem:
+            raise SchemaMismatch(problem)
     finally:
         engine.dispose()
 
@@ -56,19 +79,36 @@ def build_metastore(db_url: str, warehouse: str, config: dict[str, str] | None =
     return HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(warehouse), config)
 
 
-def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int,
-               config: dict[str, str] | None = None, security: ConnectionSecurity | None = None,
-               db_wait_seconds: float = 0) -> None:
-    prepare_database(db_url, wait_seconds=db_wait_seconds)
+def run_server(settings: Settings, security: ConnectionSecurity | None = None) -> None:
+    """Check the schema, then serve with metrics and health endpoints when ``metrics_port`` is set.
+
+    ``security``: TLS, SASL, limits and location roots for the Thrift port (metastore/wire/guard.py).
+    """
+    db_url, warehouse, config = settings.db, settings.warehouse, settings.metastore_config()
+    prepare_database(db_url, wait_seconds=settings.db_wait)
     bootstrap = build_metastore(db_url, warehouse, config)
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
-    log.info("catalog %s, warehouse %s", safe_url(db_url), bootstrap.warehouse.root)
-    serve(ServerOptions(host, port, workers, security or ConnectionSecurity()), lambda: build_metastore(db_url, warehouse, config))
+    log.info("catalog %s, warehouse %s", mask_url(db_url), bootstrap.warehouse.root)
+    options = ServerOptions(settings.host, settings.port, settings.effective_workers(), settings.shutdown_timeout,
+                            security or ConnectionSecurity())
+    with observability(settings) as in_child:
+        serve(options, lambda: build_metastore(db_url, warehouse, config), in_child)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
-    )
+@contextmanager
+def observability(settings: Settings) -> Iterator[Callable[[], None] | None]:
+    """Slow-call log, and with a metrics port: multi-process metrics and the /metrics /healthz /readyz server."""
+    calls.configure(None, settings.slow_rpc_ms)
+    if not settings.metrics_port:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="metahive-metrics-") as directory:
+        calls.configure(metrics.enable(Path(directory)), settings.slow_rpc_ms)
+        ops = OpsServer(settings.metrics_host, settings.metrics_port, database_ready(settings.db))
+        ops.start()
+        try:
+            yield ops.close_in_child
+        finally:
+            ops.stop()
+            metrics.disable()

@@ -9,17 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from metastore.config import mask_url
+
 log = logging.getLogger("metahive.store")
 
 # PostgreSQL: fail a connection attempt to a dead server in seconds, and notice a vanished server on
 # an idle connection, rather than hanging a call for the kernel's TCP timeout.
 _PG_CONNECT_ARGS = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                     "keepalives_count": 3}
-
-
-def safe_url(url: str | sa.URL) -> str:
-    """The URL with its password masked: the only form that may reach logs and messages."""
-    return sa.make_url(url).render_as_string(hide_password=True)
 
 
 def wait_for_database(engine: Engine, seconds: float) -> None:
@@ -36,7 +33,7 @@ def wait_for_database(engine: Engine, seconds: float) -> None:
             if left <= 0:
                 raise
             log.warning("catalog database %s unreachable (%s); retrying in %.1f s (giving up in %.0f s)",
-                        safe_url(engine.url), reason, min(delay, left), left)
+                        mask_url(engine.url.render_as_string(hide_password=False)), reason, min(delay, left), left)
             time.sleep(min(delay, left))
             delay = min(delay * 2, 5.0)
 

@@ -39,7 +39,7 @@ def ext_root(tmp_path_factory) -> Path:
 def secure(start, certs, users_file, ext_root):
     return start("sqlite", ["--tls-cert", str(certs["server.pem"]), "--tls-key", str(certs["server.key"]),
                             "--auth", "sasl", "--users-file", str(users_file),
-                            "--location-root", f"file:{ext_root}", "--read-timeout", "3"])
+                            "--location-roots", f"file:{ext_root}", "--read-timeout", "3"])
 
 
 def login(server, user: str, password: str | None = None, ca: Path | None = None):
@@ -208,7 +208,7 @@ def test_database_password_never_logged(start, postgres):
     finally:
         c.close(client)
     log = server.log()
-    assert "catalog postgresql+psycopg2://postgres:***@" in log
+    assert "catalog postgresql+psycopg2://postgres:****@" in log
     assert "Sup3rS3cret" not in log
 
 
