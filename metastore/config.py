@@ -286,7 +286,7 @@ def mask_url(url: str) -> str:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # not a database URL (e.g. a list of location roots)
         return url
     if not parsed.password:
         return url
