@@ -104,3 +104,17 @@ bench-ops: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(VENV_PY) scripts/gen_cli_docs.py
+# ---- reliability (docs/reliability.md) -----------------------------------------------------------
+#   make bench-load   16 clients of mixed reads/writes against one server for LOAD_SECONDS (default 300)
+#   make fuzz         the fuzz properties of tests/reliability/test_fuzz.py with FUZZ_EXAMPLES each
+LOAD_SECONDS  ?= 300
+LOAD_BACKEND  ?= postgres
+FUZZ_EXAMPLES ?= 20000
+
+.PHONY: bench-load fuzz
+
+bench-load: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/load_bench.py --clients 16 --seconds $(LOAD_SECONDS) --backend $(LOAD_BACKEND)
+
+fuzz: $(VENV)/.installed
+	METAHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV_PY) -m pytest tests/reliability/test_fuzz.py -q

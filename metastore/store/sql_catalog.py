@@ -26,6 +26,7 @@ from metastore.audit.settings import AuditSettings
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
+    InvalidInputError,
     InvalidOperationError,
     MetaError,
     NoSuchObjectError,
@@ -167,12 +168,18 @@ class SqlCatalog(Catalog):
         except sa.exc.OperationalError as e:
             raise RetryableStoreError(
                 f"The catalog database is unavailable ({e.orig.__class__.__name__}: "
-                f"{str(e.orig).strip()[:200]}); retry the call"
+                f"{' '.join(str(e.orig).split())[:200]}); retry the call"
             ) from e
         except sa.exc.DBAPIError as e:
             if e.connection_invalidated:
                 raise RetryableStoreError("Lost the connection to the catalog database; retry the call") from e
             raise
+        except ValueError as e:
+            if "NUL" not in str(e):  # psycopg2 refuses NUL in any string parameter
+                raise
+            raise InvalidInputError(
+                "A name or value in the request contains a NUL (0x00) character, which the catalog database "
+                "cannot store; remove it") from None
 
     def _columns(self, conn: Connection, ids: set[int]) -> dict[int, list[FieldSchema]]:
         """Column sets by id; immutable once committed, so cached per process."""
@@ -198,13 +205,17 @@ class SqlCatalog(Catalog):
             raise missing(f"Database '{name}' does not exist")
         return row
 
-    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
+    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = (),
+                   for_update: bool = False) -> Row:
         cols = columns or [_t.id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
-        row = conn.execute(
+        query = (
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
             .where(_db.name == db, _t.name == name)
-        ).first()
+        )
+        if for_update:  # PostgreSQL: concurrent read-modify-writes of one table queue instead of conflicting
+            query = query.with_for_update(of=tables)
+        row = conn.execute(query).first()
         if row is None:
             raise NoSuchObjectError(f"{db}.{name} table not found")
         return row
@@ -302,7 +313,15 @@ class SqlCatalog(Catalog):
     _GET_TABLE = _SELECT_TABLES.where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
     _GET_DATABASE = sa.select(databases).where(_db.name == sa.bindparam("name"))
     # alter_table reads the whole definition (the audit's "before") with the version it updates from.
-    _GET_TABLE_FOR_UPDATE = _GET_TABLE.add_columns(_t.version)
+    # PostgreSQL row lock: concurrent read-modify-writes of one table queue instead of conflicting.
+    # No column-set join here: after waiting for the lock PostgreSQL re-checks the join against the
+    # updated row, and a column set committed meanwhile is invisible to it: the row would vanish.
+    _GET_TABLE_FOR_UPDATE = (
+        sa.select(*_TABLE_COLUMNS, _db.name.label("db_name"), _t.version)
+        .select_from(tables.join(databases, _t.db_id == _db.id))
+        .where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
+        .with_for_update(of=tables)
+    )
 
     def _select_tables(self) -> sa.Select:
         return self._SELECT_TABLES
@@ -436,7 +455,8 @@ class SqlCatalog(Catalog):
                                partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
-            self.audit.record(conn, records.table_altered(self._to_table(row, codec.load_columns(row.cols)), table))
+            before = self._to_table(row, self._columns(conn, {row.cd_id})[row.cd_id])
+            self.audit.record(conn, records.table_altered(before, table))
 
     def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
         """Rewrite partition locations under the old table directory (after a rename)."""
@@ -624,6 +644,23 @@ class SqlCatalog(Catalog):
             return self._to_partitions(conn, [row], trow.db_name, table)[0]
 
     def add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool) -> list[Partition]:
+        """Add all or none; a concurrent add of the same names loses cleanly (tests/reliability/stress.py)."""
+        try:
+            return self._add_partitions(db, table, parts, if_not_exists=if_not_exists)
+        except sa.exc.IntegrityError:
+            # Another client committed some of these names between our existence check and insert.
+            if if_not_exists:
+                try:
+                    return self._add_partitions(db, table, parts, if_not_exists=True)  # now seen as existing
+                except sa.exc.IntegrityError:
+                    pass
+                raise RetryableStoreError(
+                    f"Partitions of {db}.{table} were added concurrently by another client; retry the call") from None
+            raise AlreadyExistsError(
+                f"Partition already exists: {db}.{table} (added concurrently by another client)") from None
+
+    def _add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool
+                        ) -> list[Partition]:
         with self._write() as conn:
             trow = self._table_row(conn, db, table)
             keys = codec.load_columns(trow.partition_keys)
