@@ -202,6 +202,8 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:
+            for signum in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers act on its children
+                signal.signal(signum, signal.SIG_DFL)
             status = 1
             try:
                 if in_child is not None:
