@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
@@ -73,33 +74,39 @@ class _Parsed:
 # ---- values ----------------------------------------------------------------------------------
 
 def value_type(value: str, formats: set[str] | None = None) -> str:
-    """The Hive type of one text value (``void`` for an empty one)."""
-    v = value.strip()
+    """The Hive type of one text value (``void`` for an empty one); timestamp formats seen go to ``formats``."""
+    kind, fmt = _value_kind(value.strip())
+    if fmt and formats is not None:
+        formats.add(fmt)
+    return kind
+
+
+@lru_cache(maxsize=16384)
+def _value_kind(v: str) -> tuple[str, str | None]:
     if not v:
-        return VOID
+        return VOID, None
     if v.lower() in ("true", "false"):
-        return "boolean"
+        return "boolean", None
     if _INT.fullmatch(v):
         n = abs(int(v))
         if n < _INT32:
-            return "int"
+            return "int", None
         if n < _INT64:
-            return "bigint"
-        return f"decimal({len(v.lstrip('+-'))},0)" if len(v.lstrip("+-")) <= 38 else STRING
+            return "bigint", None
+        digits = len(v.lstrip("+-"))
+        return (f"decimal({digits},0)" if digits <= 38 else STRING), None
     m = _DECIMAL.fullmatch(v)
     if m:
         digits, scale = len(m.group(1).lstrip("0") or "0"), len(m.group(2))
-        return f"decimal({digits + scale},{scale})" if digits + scale <= 38 else "double"
+        return (f"decimal({digits + scale},{scale})" if digits + scale <= 38 else "double"), None
     if _FLOAT.fullmatch(v):
-        return "double"
+        return "double", None
     if _DATE.fullmatch(v):
-        return "date"
+        return "date", None
     for pattern, fmt in _TIMESTAMPS:
         if pattern.fullmatch(v):
-            if fmt and formats is not None:
-                formats.add(fmt)
-            return "timestamp"
-    return STRING
+            return "timestamp", fmt
+    return STRING, None
 
 
 def column_type(values: Sequence[str], formats: set[str] | None = None) -> str:
@@ -143,8 +150,8 @@ def _parse(text: Text, delimiter: str, quote: str, max_records: int) -> _Parsed 
         return None
     counts = Counter(len(r) for r in rows)
     width, hits = counts.most_common(1)[0]
-    q = re.escape(quote)
-    quoted = re.search(rf"(^|{re.escape(delimiter)}){q}", text.text, re.MULTILINE) is not None
+    t = text.text
+    quoted = t.startswith(quote) or (delimiter + quote) in t or ("\n" + quote) in t
     return _Parsed(delimiter, rows, width, hits / len(rows), quoted,
                    multiline=any("\n" in cell for row in rows for cell in row))
 
@@ -266,18 +273,19 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     notes: list[str] = []
     null_token = _null_token(rows[1:])
     if null_token:
-        rows = [rows[0]] + [["" if c == null_token else c for c in r] for r in rows[1:]]
-    data_all = rows[1:]
-    types = [column_type([r[i] for r in data_all]) for i in range(parsed.width)]
+        rows = [["" if c == null_token else c for c in r] for r in rows]
+    data = rows[1:options.max_records + 1]
+    types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
     if settings.header == "PRESENT":
         header = True
     elif settings.header == "ABSENT":
         header = False
     else:
-        header = has_header(rows[0], data_all, types)
-    data = rows[1:] if header else rows
-    data = data[: options.max_records]
-    types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
+        header = has_header(rows[0], data, types)
+    if not header:  # the first row is data too
+        formats = set()
+        data = rows[:options.max_records]
+        types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
     if settings.types:
         types = [settings.types[i] if i < len(settings.types) else t for i, t in enumerate(types)]
     names = list(settings.names) + _names(rows[0] if header else None, parsed.width)[len(settings.names):]

@@ -111,10 +111,12 @@ def infer(value: object, depth: int = 0, max_depth: int = 64) -> HiveType:
             element = widen_tree(element, infer(item, depth + 1, max_depth))
         return Array(element)
     if isinstance(value, dict):
-        fields: HiveType = Struct(())
+        fields: dict[str, tuple[str, HiveType]] = {}
         for k, v in value.items():
-            fields = widen_tree(fields, Struct(((str(k), infer(v, depth + 1, max_depth)),)))
-        return fields
+            name, t = str(k), infer(v, depth + 1, max_depth)
+            seen = fields.get(name.lower())  # keys differing only in case are one column
+            fields[name.lower()] = (seen[0], widen_tree(seen[1], t)) if seen else (name, t)
+        return Struct(tuple(fields.values()))
     return STRING
 
 
