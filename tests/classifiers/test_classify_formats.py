@@ -305,3 +305,21 @@ def test_corrupt_gzip_is_unknown_with_reason(tmp_path):
     path.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 200)
     result = classify_file(path)
     assert result.classification == UNKNOWN and "gzip data could not be decompressed" in result.reason
+
+
+def test_zip_with_several_files_is_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.csv", "a,b\n1,2\n")
+        z.writestr("b.csv", "a,b\n3,4\n")
+    result = classify_file(path)
+    assert result.classification == UNKNOWN and "the zip archive holds 2 files" in result.reason
+
+
+def test_binary_that_only_looks_like_hadoop_snappy_is_not_called_snappy(tmp_path):
+    path = tmp_path / "odd.bin"
+    path.write_bytes(b"\x00\x00\x00\x10\x00\x00\x00\x08\x10" + b"\xff" * 40)
+    result = classify_file(path)
+    assert result.compression == "none" and result.classification == UNKNOWN
