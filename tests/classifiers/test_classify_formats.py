@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import json
 from pathlib import Path
 
@@ -186,10 +187,16 @@ def test_csv_without_header_is_named_col0(tmp_path):
     assert result.serde_parameters["header"] == "false"
 
 
+def penguins(name: str) -> Path:
+    """A CSV shipped inside the palmerpenguins package (found without importing it and pandas)."""
+    spec = importlib.util.find_spec("palmerpenguins")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("palmerpenguins is not installed (dev extra)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+
+
 def test_real_dataset_penguins_csv_with_na_nulls():
-    palmerpenguins = pytest.importorskip("palmerpenguins")
-    path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
-    result = classify_file(path)
+    result = classify_file(penguins("penguins.csv"))
     assert cols(result) == [("species", "string"), ("island", "string"), ("bill_length_mm", "double"),
                             ("bill_depth_mm", "double"), ("flipper_length_mm", "int"), ("body_mass_g", "int"),
                             ("sex", "string"), ("year", "int")]
@@ -198,8 +205,7 @@ def test_real_dataset_penguins_csv_with_na_nulls():
 
 
 def test_real_dataset_penguins_raw_quoted_csv_keeps_names_with_spaces():
-    palmerpenguins = pytest.importorskip("palmerpenguins")
-    result = classify_file(Path(palmerpenguins.__file__).parent / "data" / "penguins-raw.csv")
+    result = classify_file(penguins("penguins-raw.csv"))
     assert result.serde == serdes.OPEN_CSV_SERDE and result.record_count == 344
     names = [c.name for c in result.columns]
     assert names[:3] == ["studyname", "sample number", "species"] and "culmen length (mm)" in names

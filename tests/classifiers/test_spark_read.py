@@ -195,3 +195,29 @@ def test_grok_custom_classifier_through_regex_serde(spark_env, tmp_path):  # noq
         client.create_table(thrift_table(DB, "app_logs", folder.resolve().as_uri(), result))
     assert spark_env.rows(f"SELECT at, level, app, millis FROM {DB}.app_logs ORDER BY millis") == [
         ("2024-01-02T03:04:06Z", "WARN", "auth-svc", 3), ("2024-01-02T03:04:05Z", "INFO", "billing-svc", 17)]
+
+
+@pytest.mark.parametrize("fmt,expect", [("csv", "csv"), ("json", "json"), ("parquet", "parquet"), ("orc", "orc")])
+def test_files_written_by_spark(spark_env, tmp_path, fmt, expect):  # noqa: F811
+    """Spark as the writer: classify one of its part files, register the folder, read it back."""
+    spark_env.sql(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    folder = tmp_path / f"spark_{fmt}"
+    df = spark_env.spark.sql(
+        "SELECT id, concat('name ', id) AS name, id * 1.5D AS score, date_add(DATE'2024-01-01', CAST(id AS INT)) AS day,"
+        " IF(id % 2 = 0, NULL, named_struct('k', id)) AS nested FROM range(1, 51)")
+    if fmt == "csv":
+        df = df.drop("nested")
+    writer = df.coalesce(1).write.mode("overwrite")
+    (writer.option("header", "true").csv(str(folder)) if fmt == "csv" else writer.format(fmt).save(str(folder)))
+    part = next(p for p in folder.iterdir() if p.name.startswith("part-"))
+    result = classify(sample_local_file(part))
+    assert result.classification == expect, result.reason
+    types = {c.name: c.type for c in result.columns}
+    assert types["id"] in ("int", "bigint") and types["score"] == "double" and types["day"] in ("date", "string")
+    name = f"spark_written_{fmt}"
+    with spark_env.hms() as client:
+        client.create_table(thrift_table(DB, name, folder.resolve().as_uri(), result))
+    rows = spark_env.rows(f"SELECT count(*), sum(id), max(name), sum(score) FROM {DB}.{name}")
+    assert rows == [(50, 1275, "name 9", 1912.5)]
+    if fmt != "csv":
+        assert spark_env.rows(f"SELECT count(nested.k) FROM {DB}.{name}") == [(25,)]
