@@ -329,7 +329,7 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
         table_parameters=table_parameters,
         record_count=sampled if text.complete and len(parsed.rows) <= options.max_records else None,
         records_sampled=sampled,
-        average_record_size=len(text.text.encode("utf-8", "replace")) // max(1, len(parsed.rows)),
+        average_record_size=sum(len(parsed.delimiter.join(r)) + 1 for r in rows) // len(rows),
         classifier=classifier,
         reason=(f"{parsed.width} columns split by {parsed.delimiter!r}, "
                 f"{'header' if header else 'no header'}, {'quoted' if open_csv else 'unquoted'}"

@@ -117,6 +117,7 @@ def test_50_mb_single_line_json_array_reads_one_sample(tmp_path):
     assert len(sample.head) == MB and sample.read_range.bytes_read == 0
     assert result.classification == "json" and result.records_sampled == 1000
     assert cols(result) == [("id", "int"), ("name", "string"), ("vals", "array<double>")]
+    assert len(record) <= result.average_record_size <= len(record) + 1
 
 
 def test_50_mb_single_json_object_is_unknown_with_advice(tmp_path):
@@ -221,6 +222,7 @@ def test_sample_never_exceeds_sample_bytes(tmp_path):
     result = classify(sample, options=options)
     assert len(sample.head) == 100_000 and sample.read_range.bytes_read == 0
     assert result.classification == "csv" and result.records_sampled == 1000
+    assert 94 <= result.average_record_size <= 96  # "123,xxx…x\n"
 
 
 def test_max_records_bounds_the_rows_parsed(tmp_path):
