@@ -35,9 +35,10 @@ _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _DECIMAL = re.compile(r"[+-]?(\d+)\.(\d+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+|[+-]?(inf|infinity|nan)", re.IGNORECASE)
 _DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-# (pattern, Joda format for LazySimpleSerDe's ``timestamp.formats``; None = Hive's default format)
+# (pattern, Joda format for LazySimpleSerDe's ``timestamp.formats``, which Hive's default needs not)
+DEFAULT_TIMESTAMP = "yyyy-MM-dd HH:mm:ss"
 _TIMESTAMPS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?"), None),
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?"), DEFAULT_TIMESTAMP),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"), "yyyy-MM-dd'T'HH:mm:ss"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,3}"), "yyyy-MM-dd'T'HH:mm:ss.SSS"),
     (re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}"), "yyyy/MM/dd HH:mm:ss"),
@@ -244,7 +245,8 @@ def _spark_options(parsed: _Parsed, quote: str, header: bool, quoted: bool, enco
         options["multiLine"] = "true"
     if encoding != "UTF-8":
         options["encoding"] = encoding
-    custom = [f for f in formats if "'T'" not in f]
+    # Spark takes one timestampFormat for the file; without one it reads ISO forms (space or T).
+    custom = [f for f in formats if "'T'" not in f and f != DEFAULT_TIMESTAMP]
     if len(formats) == 1 and custom:
         options["timestampFormat"] = custom[0]
     return options
@@ -306,7 +308,7 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
         serde = serdes.LAZY_SIMPLE_SERDE
         params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "",
                                                encoding=text.encoding,
-                                               timestamp_formats=sorted(formats))
+                                               timestamp_formats=sorted(formats - {DEFAULT_TIMESTAMP}))
     if text.encoding != "UTF-8" and open_csv:
         params["serialization.encoding"] = text.encoding
     params.update(_spark_options(parsed, settings.quote, header, open_csv, text.encoding, formats))

@@ -330,3 +330,14 @@ def test_binary_that_only_looks_like_hadoop_snappy_is_not_called_snappy(tmp_path
     path.write_bytes(b"\x00\x00\x00\x10\x00\x00\x00\x08\x10" + b"\xff" * 40)
     result = classify_file(path)
     assert result.compression == "none" and result.classification == UNKNOWN
+
+
+def test_csv_slash_timestamps_get_one_spark_format_only_when_alone(tmp_path):
+    alone = classify_file(datagen.write_csv(tmp_path / "a.csv", rows=[["at", "n"], ["2024/01/02 03:04:05", "1"],
+                                                                        ["2024/01/03 00:00:00", "2"]]))
+    assert alone.serde_parameters["timestampFormat"] == "yyyy/MM/dd HH:mm:ss"
+    assert alone.serde_parameters["timestamp.formats"] == "yyyy/MM/dd HH:mm:ss"
+    mixed = classify_file(datagen.write_csv(tmp_path / "m.csv", rows=[
+        ["at", "other"], ["2024/01/02 03:04:05", "2024-01-02 03:04:05"], ["2024/01/03 00:00:00", "2024-01-03 00:00:00"]]))
+    assert "timestampFormat" not in mixed.serde_parameters  # Spark has one format per file
+    assert mixed.serde_parameters["timestamp.formats"] == "yyyy/MM/dd HH:mm:ss"  # Hive falls back to its default

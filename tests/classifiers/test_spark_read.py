@@ -150,6 +150,23 @@ def test_csv_iso_timestamps_gzip(spark_env, register):  # noqa: F811
         (1, dt.datetime(2024, 1, 2, 3, 4, 5)), (2, dt.datetime(2024, 12, 31, 23, 59, 59))]
 
 
+def test_real_dataset_penguins(spark_env, register):  # noqa: F811
+    """palmerpenguins' CSVs: NA nulls on typed columns; quoted fields and names with spaces."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.find_spec("palmerpenguins")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("palmerpenguins is not installed (dev extra)")
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    _, table = register("penguins", lambda p: Path(shutil.copy(data / "penguins.csv", p)), "penguins.csv", "csv")
+    assert spark_env.rows(f"SELECT count(*), count(bill_length_mm), round(avg(bill_length_mm), 2), "
+                          f"max(body_mass_g), count(sex) FROM {table}") == [(344, 342, 43.92, 6300, 333)]
+    _, raw = register("penguins_raw", lambda p: Path(shutil.copy(data / "penguins-raw.csv", p)), "raw.csv", "csv")
+    assert spark_env.rows(f"SELECT count(*), count(DISTINCT `individual id`), max(`culmen length (mm)`) FROM {raw}"
+                          ) == [(344, 190, "59.6")]
+
+
 def test_json_lines_mixed_case_keys(spark_env, register):  # noqa: F811
     result, table = register("people_json", datagen.write_json_lines, "people.json", "json")
     assert result.serde_parameters["paths"] == "Id,userName,score,active,tags,Address"
