@@ -75,6 +75,9 @@ def upgrade(db_url: str) -> None:
 
 # Feature areas register their own command groups here, one line each, from their own modules
 # (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
+from classifiers.cli import classify_command  # noqa: E402
+
+main.add_command(classify_command)
 
 
 if __name__ == "__main__":
