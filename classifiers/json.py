@@ -135,7 +135,7 @@ def schema_of(values: list[object], max_depth: int) -> Struct:
 def registration(schema: Struct, classification: str, multiline: bool) -> dict[str, object]:
     """Columns, SerDe and parameters for JSON files with this schema."""
     fields = [(name, t if t != VOID else STRING) for name, t in schema.fields]
-    columns = tuple(Column(name.lower(), format_type(t)) for name, t in fields)
+    columns = tuple(Column(name.lower() or f"col{i}", format_type(t)) for i, (name, t) in enumerate(fields))
     serde_parameters = {"paths": ",".join(name for name, _ in fields)}
     if multiline:
         serde_parameters["multiLine"] = "true"  # an option for Spark's JSON reader

@@ -341,3 +341,25 @@ def test_csv_slash_timestamps_get_one_spark_format_only_when_alone(tmp_path):
         ["at", "other"], ["2024/01/02 03:04:05", "2024-01-02 03:04:05"], ["2024/01/03 00:00:00", "2024-01-03 00:00:00"]]))
     assert "timestampFormat" not in mixed.serde_parameters  # Spark has one format per file
     assert mixed.serde_parameters["timestamp.formats"] == "yyyy/MM/dd HH:mm:ss"  # Hive falls back to its default
+
+
+@pytest.mark.parametrize("tool,args,expected", [
+    ("gzip", ["-c"], "gzip"), ("zstd", ["-q", "-c"], "zstd"), ("bzip2", ["-c"], "bzip2"), ("lz4", ["-q", "-c"], "lz4")])
+def test_files_compressed_by_command_line_tools(tmp_path, tool, args, expected):
+    import shutil
+    import subprocess
+
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    plain = datagen.write_json_lines(tmp_path / "p.json")
+    packed = tmp_path / "packed"
+    with open(packed, "wb") as out:
+        subprocess.run([tool, *args, str(plain)], stdout=out, check=True, timeout=30)
+    result = classify_file(packed)
+    assert (result.classification, result.compression, result.record_count) == ("json", expected, 3)
+
+
+def test_json_empty_key_gets_a_column_name(tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text('{"": 1, "a": 2}\n')
+    assert cols(classify_file(path)) == [("col0", "int"), ("a", "int")]
