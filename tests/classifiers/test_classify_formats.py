@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import importlib.util
 import json
@@ -10,11 +11,14 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from classifiers import UNKNOWN, ClassifyOptions, Sample, classify, sample_local_file, serdes
 from tests.classifiers import datagen
 
 ARROW_DATA = Path(pa.__file__).parent / "tests" / "data"
+DELIMITERS_FOR_PROPERTY = [",", "|", "\t", ";", "\x01"]
 
 
 def classify_file(path: Path, **options):
@@ -363,3 +367,35 @@ def test_json_empty_key_gets_a_column_name(tmp_path):
     path = tmp_path / "e.json"
     path.write_text('{"": 1, "a": 2}\n')
     assert cols(classify_file(path)) == [("col0", "int"), ("a", "int")]
+
+
+KINDS = {
+    "int": (st.integers(-(2**31) + 1, 2**31 - 1).map(str), "int"),
+    "bigint": (st.integers(2**31, 2**62).map(str), "bigint"),
+    "double": (st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: f != int(f)).map(lambda f: f"{f:.3f}e0"),
+               "double"),
+    "date": (st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)).map(dt.date.isoformat), "date"),
+    "boolean": (st.booleans().map(lambda b: str(b).lower()), "boolean"),
+    "money": (st.integers(-10**9, 10**9).map(lambda c: f"{c // 100}.{c % 100:02d}"), "decimal(10,2)"),
+    "word": (st.text("abcdefghij ,|;\"'", min_size=1, max_size=12).map(lambda s: "w" + s), "string"),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=2, max_size=5),
+       delimiter=st.sampled_from(DELIMITERS_FOR_PROPERTY), n=st.integers(2, 25))
+def test_csv_property_typed_columns_from_csv_writer(tmp_path, data, kinds, delimiter, n):
+    """Any table csv.writer writes (a typed column present) comes back with its header and types."""
+    kinds = kinds if any(k != "word" for k in kinds) else [*kinds, "int"]
+    names = [f"col_{k}_{i}" for i, k in enumerate(kinds)]
+    rows = [[data.draw(KINDS[k][0]) for k in kinds] for _ in range(n)]
+    path = tmp_path / f"prop-{abs(hash((tuple(kinds), delimiter, n)))}.csv"
+    datagen.write_csv(path, delimiter=delimiter, rows=[names, *rows])
+    result = classify_file(path)
+    assert result.classification == "csv", result.reason
+    assert [c.name for c in result.columns] == names
+    expected = [KINDS[k][1] for k in kinds]
+    if result.serde == serdes.OPEN_CSV_SERDE:
+        expected = ["string"] * len(kinds)
+    assert [c.type for c in result.columns] == expected
+    assert result.records_sampled == n
