@@ -20,7 +20,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from classifiers import serdes
@@ -69,7 +69,6 @@ class _Parsed:
     consistency: float
     quoted: bool
     multiline: bool = False
-    timestamp_formats: set[str] = field(default_factory=set)
 
 
 # ---- values ----------------------------------------------------------------------------------
@@ -252,6 +251,34 @@ def _spark_options(parsed: _Parsed, quote: str, header: bool, quoted: bool, enco
     return options
 
 
+def _registration(parsed: _Parsed, names: Sequence[str], types: Sequence[str], header: bool, open_csv: bool,
+                  quote: str, encoding: str, formats: set[str], null_token: str | None, classification: str
+                  ) -> tuple[tuple[Column, ...], str, dict[str, str], dict[str, str]]:
+    """Columns, SerDe, SerDe parameters and table parameters for Hive readers and Spark's CSV source."""
+    table_parameters = {"classification": classification, "delimiter": parsed.delimiter,
+                        "areColumnsQuoted": str(open_csv).lower(), "columnsOrdered": "true", "typeOfData": "file"}
+    if header:
+        table_parameters["skip.header.line.count"] = "1"
+    if open_csv:
+        columns = tuple(Column(n, STRING, None if t in (STRING, VOID) else
+                               f"inferred {format_type(t)}; OpenCSVSerde reads every column as string")
+                        for n, t in zip(names, types, strict=True))
+        serde, params = serdes.OPEN_CSV_SERDE, serdes.open_csv_parameters(parsed.delimiter, quote)
+        if encoding != "UTF-8":
+            params["serialization.encoding"] = encoding
+    else:
+        columns = tuple(Column(n, format_type(t)) for n, t in zip(names, types, strict=True))
+        serde = serdes.LAZY_SIMPLE_SERDE
+        params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "", encoding=encoding,
+                                               timestamp_formats=sorted(formats - {DEFAULT_TIMESTAMP}))
+    params.update(_spark_options(parsed, quote, header, open_csv, encoding, formats))
+    if null_token:
+        params["nullValue"] = null_token
+    table_parameters.update(serdes.spark_datasource_parameters(
+        "csv", [(c.name, parse_type(c.type)) for c in columns]))
+    return columns, serde, params, table_parameters
+
+
 # ---- the classifier --------------------------------------------------------------------------
 
 def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
@@ -266,6 +293,8 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     if parsed.consistency < 0.9:
         return unknown(f"{classifier}: records have different field counts "
                        f"(only {parsed.consistency:.0%} have {parsed.width})")
+    if settings.names and len(settings.names) != parsed.width:
+        return unknown(f"{classifier}: {len(settings.names)} column names given, the file has {parsed.width} columns")
     rows = [r for r in parsed.rows if len(r) == parsed.width]
     if len(rows) < 2:
         return unknown(f"{classifier}: fewer than two records with {parsed.width} fields")
@@ -291,32 +320,11 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     if settings.types:
         types = [settings.types[i] if i < len(settings.types) else t for i, t in enumerate(types)]
     names = list(settings.names) + _names(rows[0] if header else None, parsed.width)[len(settings.names):]
-    open_csv = (settings.serde or "").lower() == "opencsvserde" or (
-        settings.serde is None and parsed.quoted)
-    table_parameters = {"classification": classification, "delimiter": parsed.delimiter,
-                        "areColumnsQuoted": str(open_csv).lower(), "columnsOrdered": "true",
-                        "typeOfData": "file"}
-    if header:
-        table_parameters["skip.header.line.count"] = "1"
-    if open_csv:
-        columns = tuple(Column(n, STRING, None if t in (STRING, VOID) else
-                               f"inferred {format_type(t)}; OpenCSVSerde reads every column as string")
-                        for n, t in zip(names, types, strict=True))
-        serde, params = serdes.OPEN_CSV_SERDE, serdes.open_csv_parameters(parsed.delimiter, settings.quote)
-    else:
-        columns = tuple(Column(n, format_type(t)) for n, t in zip(names, types, strict=True))
-        serde = serdes.LAZY_SIMPLE_SERDE
-        params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "",
-                                               encoding=text.encoding,
-                                               timestamp_formats=sorted(formats - {DEFAULT_TIMESTAMP}))
-    if text.encoding != "UTF-8" and open_csv:
-        params["serialization.encoding"] = text.encoding
-    params.update(_spark_options(parsed, settings.quote, header, open_csv, text.encoding, formats))
+    open_csv = (settings.serde or "").lower() == "opencsvserde" or (settings.serde is None and parsed.quoted)
+    columns, serde, params, table_parameters = _registration(
+        parsed, names, types, header, open_csv, settings.quote, text.encoding, formats, null_token, classification)
     if null_token:
-        params["nullValue"] = null_token
         notes.append(f"{null_token!r} read as NULL")
-    table_parameters.update(serdes.spark_datasource_parameters(
-        "csv", [(c.name, parse_type(c.type)) for c in columns]))
     if text.bom:
         notes.append(f"{text.encoding} byte-order mark stripped")
     if parsed.consistency < 1.0:
