@@ -23,7 +23,12 @@ from classifiers import ClassifyOptions, classify, sample_local_file
 def classify_command(paths: tuple[str, ...], sample_bytes: int, max_records: int, as_json: bool) -> None:
     """Classify local files: format, certainty, schema and how they would be registered.
 
-    Exits with status 1 when some file is UNKNOWN (the reason says what was tried)."""
+    Exits with status 1 when some file is UNKNOWN (the reason says what was tried).
+
+    \b
+    Example:
+      metahive classify data/part-0.parquet logs/app.log.gz --json
+    """
     options = ClassifyOptions(sample_bytes=sample_bytes, max_records=max_records)
     out = Console(soft_wrap=True)
     unknown = 0
