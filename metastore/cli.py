@@ -251,6 +251,7 @@ def check(config_file: str | None, hive_site: str | None, **flags: Any) -> None:
 
 # Feature areas register their own command groups here, one line each, from their own modules
 # (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
+from classifiers.cli import classify_command  # noqa: E402
 from crawlers.cli import register as _register_crawlers  # noqa: E402
 from metastore.audit.cli import audit  # noqa: E402
 from metastore.security.cli import user  # noqa: E402
@@ -258,6 +259,7 @@ from metastore.security.cli import user  # noqa: E402
 _register_crawlers(main)
 main.add_command(audit)
 main.add_command(user)
+main.add_command(classify_command)
 
 
 if __name__ == "__main__":
