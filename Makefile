@@ -78,9 +78,10 @@ distclean: clean
 #   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+#   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -93,6 +94,9 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+bench-classify: $(VENV)/.installed
+	$(VENV_PY) bench/classifier_bench.py
 
 # ---- operations (docs/operations.md) ----------------------------------------------------------
 #   make bench-ops   get_table latency with metrics off / on (instrumentation overhead)

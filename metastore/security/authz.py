@@ -36,13 +36,12 @@ _READ = {
     "get_partition_names_ps", "get_partition_names_ps_req", "get_partitions_by_filter",
     "get_num_partitions_by_filter", "get_partitions_by_names", "get_partitions_by_names_req",
     "get_function", "get_functions", "get_all_functions", "get_current_notificationEventId",
-    "get_next_notification", "get_notification_events_count", "get_table_names_by_filter",
-    "get_aggr_stats_for", "get_partition_column_statistics", "get_partitions_statistics_req",
-    "get_table_column_statistics", "get_table_statistics_req",
-    "get_open_txns", "get_open_txns_info", "get_open_txns_req", "get_valid_write_ids",
-    # Lock and transaction housekeeping names no database; writes under a lock are checked themselves.
-    "check_lock", "unlock", "heartbeat", "show_locks", "commit_txn", "abort_txn", "abort_txns",
-    "heartbeat_txn_range",
+    "get_next_notification", "get_notification_events_count", "check_lock", "unlock", "heartbeat", "show_locks",
+    "get_table_names_by_filter", "get_table_column_statistics", "get_partition_column_statistics",
+    "get_table_statistics_req", "get_partitions_statistics_req", "get_aggr_stats_for",
+    # transactions name no database and only serve non-ACID work here (metastore/wire/txn_methods.py)
+    "open_txns", "commit_txn", "abort_txn", "abort_txns", "heartbeat_txn_range", "get_open_txns",
+    "get_open_txns_info", "get_open_txns_req", "get_valid_write_ids",
 }
 _WRITE = {
     "create_database", "drop_database", "drop_database_req", "alter_database",
@@ -56,9 +55,9 @@ _WRITE = {
     "rename_partition_req", "drop_partition", "drop_partition_with_environment_context",
     "drop_partition_by_name", "drop_partition_by_name_with_environment_context", "drop_partitions_req",
     "create_function", "alter_function", "drop_function", "lock", "allocate_table_write_ids",
-    "update_table_column_statistics", "update_table_column_statistics_req",
-    "update_partition_column_statistics", "update_partition_column_statistics_req", "set_aggr_stats_for",
-    "delete_table_column_statistics", "delete_partition_column_statistics",
+    "update_table_column_statistics", "update_table_column_statistics_req", "update_partition_column_statistics",
+    "update_partition_column_statistics_req", "set_aggr_stats_for", "delete_table_column_statistics",
+    "delete_partition_column_statistics",
 }
 PERMISSIONS: dict[str, str] = {
     **{m: ANY for m in _ANY}, **{m: READ for m in _READ}, **{m: WRITE for m in _WRITE},

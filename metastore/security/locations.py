@@ -52,7 +52,7 @@ class LocationPolicy:
         if not any(_within(normal, root) for root in self.roots):
             raise MetaError(
                 f"location {location} is outside the allowed location roots ({', '.join(self.roots)}); "
-                "use a location under one of them or ask an administrator to add it to location_roots")
+                "use a location under one of them or ask an administrator to add it to location_roots (--location-roots)")
 
     def check_args(self, args: Any) -> None:
         """Check every location a call's arguments carry (databases, tables, partitions)."""

@@ -205,13 +205,17 @@ class SqlCatalog(Catalog):
             raise missing(f"Database '{name}' does not exist")
         return row
 
-    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
+    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = (),
+                   for_update: bool = False) -> Row:
         cols = columns or [_t.id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
-        row = conn.execute(
+        query = (
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
             .where(_db.name == db, _t.name == name)
-        ).first()
+        )
+        if for_update:  # PostgreSQL: concurrent read-modify-writes of one table queue instead of conflicting
+            query = query.with_for_update(of=tables)
+        row = conn.execute(query).first()
         if row is None:
             raise NoSuchObjectError(f"{db}.{name} table not found")
         return row
@@ -309,14 +313,14 @@ class SqlCatalog(Catalog):
     _GET_TABLE = _SELECT_TABLES.where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
     _GET_DATABASE = sa.select(databases).where(_db.name == sa.bindparam("name"))
     # alter_table reads the whole definition (the audit's "before") with the version it updates from.
-    _GET_TABLE_FOR_UPDATE = _GET_TABLE.add_columns(_t.version)
-    # ... after locking the table row on PostgreSQL, so concurrent read-modify-writes of one table queue
-    # instead of failing the version check (SQLite's BEGIN IMMEDIATE already serialises writers). A
-    # separate statement: FOR UPDATE on the joined read would re-check its joins against the
-    # concurrently updated row and find nothing.
-    _LOCK_TABLE_ROW = (
-        sa.select(_t.id).select_from(tables.join(databases, _t.db_id == _db.id))
-        .where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name")).with_for_update(of=tables)
+    # PostgreSQL row lock: concurrent read-modify-writes of one table queue instead of conflicting.
+    # No column-set join here: after waiting for the lock PostgreSQL re-checks the join against the
+    # updated row, and a column set committed meanwhile is invisible to it: the row would vanish.
+    _GET_TABLE_FOR_UPDATE = (
+        sa.select(*_TABLE_COLUMNS, _db.name.label("db_name"), _t.version)
+        .select_from(tables.join(databases, _t.db_id == _db.id))
+        .where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
+        .with_for_update(of=tables)
     )
 
     def _select_tables(self) -> sa.Select:
@@ -413,8 +417,6 @@ class SqlCatalog(Catalog):
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            if self._is_pg:
-                conn.execute(self._LOCK_TABLE_ROW, {"db": db, "name": name})
             row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
             if row is None:
                 raise NoSuchObjectError(f"{db}.{name} table not found")
@@ -453,7 +455,8 @@ class SqlCatalog(Catalog):
                                partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
-            self.audit.record(conn, records.table_altered(self._to_table(row, codec.load_columns(row.cols)), table))
+            before = self._to_table(row, self._columns(conn, {row.cd_id})[row.cd_id])
+            self.audit.record(conn, records.table_altered(before, table))
 
     def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
         """Rewrite partition locations under the old table directory (after a rename)."""

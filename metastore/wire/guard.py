@@ -17,7 +17,6 @@ from typing import Any
 from thriftpy2.transport import TSocket
 from thriftpy2.transport.buffered import TCyBufferedTransport
 
-from metastore.config import Settings
 from metastore.security.authz import authorize
 from metastore.security.locations import LocationPolicy
 from metastore.security.users import User, UsersFile
@@ -100,30 +99,30 @@ class SecurityConfigError(ValueError):
     """Inconsistent security options; the message says which flag to fix."""
 
 
-def build_security(settings: Settings) -> ConnectionSecurity:
-    """``ConnectionSecurity`` from the security settings (metastore/config.py), validated up front."""
+def build_security(*, warehouse: str, tls_cert: str | None = None, tls_key: str | None = None,
+                   auth: str = "none", users_file: str | None = None,
+                   max_message_size: int = WireLimits.max_message_size,
+                   read_timeout: float = WireLimits.read_timeout,
+                   location_roots: tuple[str, ...] = ()) -> ConnectionSecurity:
+    """``ConnectionSecurity`` from ``metahive serve`` options, validated up front."""
     from metastore.wire.tls import server_context
 
-    if bool(settings.tls_cert) != bool(settings.tls_key):
-        raise SecurityConfigError("TLS needs both tls_cert and tls_key (--tls-cert, --tls-key)")
-    if settings.auth not in AUTH_MODES:
-        raise SecurityConfigError(f"unknown auth {settings.auth!r}: use one of {', '.join(AUTH_MODES)}")
-    if settings.auth == "sasl" and not settings.users_file:
+    if bool(tls_cert) != bool(tls_key):
+        raise SecurityConfigError("TLS needs both --tls-cert and --tls-key")
+    if auth not in AUTH_MODES:
+        raise SecurityConfigError(f"unknown --auth {auth!r}: use one of {', '.join(AUTH_MODES)}")
+    if auth == "sasl" and not users_file:
         raise SecurityConfigError("--auth sasl needs --users-file (create it with `metahive user add`)")
-    if settings.max_message_size < 1024:
-        raise SecurityConfigError(f"max_message_size {settings.max_message_size} is too small (at least 1024 bytes)")
-    if settings.read_timeout <= 0:
-        raise SecurityConfigError(f"read_timeout must be positive, got {settings.read_timeout}")
+    if max_message_size < 1024:
+        raise SecurityConfigError(f"--max-message-size {max_message_size} is too small (at least 1024 bytes)")
     users = None
-    if settings.auth == "sasl":
-        users = UsersFile(settings.users_file)
+    if auth == "sasl":
+        users = UsersFile(users_file or "")
         if not users.users:
-            raise SecurityConfigError(
-                f"users file {settings.users_file} has no users: add one with `metahive user add`")
-    roots = tuple(r.strip() for r in settings.location_roots.split(",") if r.strip())
+            raise SecurityConfigError(f"users file {users_file} has no users: add one with `metahive user add`")
     return ConnectionSecurity(
-        limits=WireLimits(max_message_size=settings.max_message_size, read_timeout=settings.read_timeout),
-        tls=server_context(settings.tls_cert, settings.tls_key) if settings.tls_cert else None,
+        limits=WireLimits(max_message_size=max_message_size, read_timeout=read_timeout),
+        tls=server_context(tls_cert, tls_key) if tls_cert and tls_key else None,
         users=users,
-        locations=LocationPolicy(roots, settings.warehouse) if roots else None,
+        locations=LocationPolicy(location_roots, warehouse) if location_roots else None,
     )

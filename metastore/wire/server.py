@@ -42,7 +42,7 @@ class ServerOptions:
     port: int = 9083
     workers: int = 1
     shutdown_timeout: float = 30.0
-    security: ConnectionSecurity = field(default_factory=ConnectionSecurity)  # TLS, SASL, limits (guard.py)
+    security: ConnectionSecurity = field(default_factory=ConnectionSecurity)  # TLS, SASL, limits
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -58,11 +58,10 @@ class Worker:
     """One process's accept loop and connection threads, with a graceful stop."""
 
     def __init__(self, sock: socket.socket, make_metastore: Callable[[], HiveMetastore],
-                 shutdown_timeout: float, security: ConnectionSecurity | None = None) -> None:
+                 options: ServerOptions) -> None:
         self.sock = sock
-        self.security = security
         self.make_metastore = make_metastore
-        self.shutdown_timeout = shutdown_timeout
+        self.options = options
         self.wake_r, self.wake_w = os.pipe()
         self.stopping = threading.Event()
         self.open: dict[threading.Thread, tuple[socket.socket, calls.Connection | None]] = {}
@@ -127,14 +126,14 @@ class Worker:
                 pass
 
     def drain(self) -> None:
-        deadline = time.monotonic() + self.shutdown_timeout
+        deadline = time.monotonic() + self.options.shutdown_timeout
         with self.lock:
             threads = list(self.open)
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         busy = sum(thread.is_alive() for thread in threads)
         if busy:
-            log.warning("stopping with %d call(s) still running after %.0f s", busy, self.shutdown_timeout)
+            log.warning("stopping with %d call(s) still running after %.0f s", busy, self.options.shutdown_timeout)
         else:
             log.info("worker %d stopped: calls in progress finished", os.getpid())
 
@@ -144,7 +143,7 @@ class Worker:
                 self.open[threading.current_thread()] = (conn, state)
 
         try:
-            serve_connection(metastore, conn, address, self.stopping, registered, self.security)
+            serve_connection(metastore, conn, address, self.stopping, registered, self.options.security)
         finally:
             with self.lock:
                 self.open.pop(threading.current_thread(), None)
@@ -160,7 +159,6 @@ def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str
     from memory; anything malformed, oversized or stalled closes this connection only.
     """
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    handler = ThriftHandler(metastore, Session(address=address))
     state = calls.begin_connection(address)
     if registered is not None:
         registered(state)
@@ -168,8 +166,9 @@ def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str
     observed = metrics.current()
     observed.connection_opened()
     try:
-        channel = (security or ConnectionSecurity()).open(conn, address)  # TLS and SASL handshakes
+        channel = (security or ConnectionSecurity()).open(conn, address)
         oprot = TCyBinaryProtocol(channel.out, strict_read=False, strict_write=True)
+        handler = ThriftHandler(metastore, Session(address=address))
         handler.guard = channel.guard  # type: ignore[attr-defined]  # the processor's pre-call hook
         while not stopped() and (message := channel.reader.next_message()) is not None:
             process(handler, TCyBinaryProtocol(TCyMemoryBuffer(message), strict_read=False), oprot)
@@ -202,7 +201,7 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     observed = metrics.current()
     if options.workers <= 1:
         observed.set_workers(1)
-        Worker(sock, make_metastore, options.shutdown_timeout, options.security).run()
+        Worker(sock, make_metastore, options).run()
         log.info("metahive stopped")
         return
     children: dict[int, int] = {}
@@ -211,11 +210,13 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:
+            for signum in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers act on its children
+                signal.signal(signum, signal.SIG_DFL)
             status = 1
             try:
                 if in_child is not None:
                     in_child()
-                Worker(sock, make_metastore, options.shutdown_timeout, options.security).run()
+                Worker(sock, make_metastore, options).run()
                 status = 0
             except BaseException:
                 log.exception("worker %d failed", os.getpid())

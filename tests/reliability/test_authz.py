@@ -80,18 +80,19 @@ def test_password_hashes_are_salted_and_checked(tmp_path):
 
 def test_security_settings_come_from_the_config_system():
     from metastore import config as cfg
-    from metastore.wire.guard import SecurityConfigError, build_security
+    from metastore.app import security_from
+    from metastore.wire.guard import SecurityConfigError
 
     settings = cfg.load(flags={"location_roots": "s3://lake/raw, file:/data", "max_message_size": 4096,
                                "warehouse": "file:/wh"}, environ={}).settings
-    security = build_security(settings)
+    security = security_from(settings)
     assert security.locations.roots == ("s3://lake/raw", "file:///data", "file:///wh")
     assert security.limits.max_message_size == 4096 and security.tls is None and security.users is None
-    assert build_security(cfg.load(flags={}, environ={}).settings).locations is None  # default: unrestricted
+    assert security_from(cfg.load(flags={}, environ={}).settings).locations is None  # default: unrestricted
     with pytest.raises(SecurityConfigError, match="--auth sasl needs --users-file"):
-        build_security(cfg.load(flags={}, environ={"METAHIVE_AUTH": "sasl"}).settings)
-    with pytest.raises(SecurityConfigError, match="TLS needs both tls_cert and tls_key"):
-        build_security(cfg.load(flags={"tls_cert": "/c.pem"}, environ={}).settings)
-    shown = dict((name, value) for name, value, _, _ in cfg.rows(cfg.load(flags=dict(
-        location_roots="s3://a,file:/b", tls_key="/k.pem"), environ={})))
+        security_from(cfg.load(flags={}, environ={"METAHIVE_AUTH": "sasl"}).settings)
+    with pytest.raises(SecurityConfigError, match="TLS needs both --tls-cert and --tls-key"):
+        security_from(cfg.load(flags={"tls_cert": "/c.pem"}, environ={}).settings)
+    shown = {name: value for name, value, _, _ in cfg.rows(cfg.load(flags=dict(
+        location_roots="s3://a,file:/b", tls_key="/k.pem"), environ={}))}
     assert shown["location_roots"] == "s3://a,file:/b" and shown["tls_key"] == cfg.MASK
