@@ -61,9 +61,10 @@ distclean: clean
 #   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+#   make bench-audit    what the schema-change audit costs: alter_table with/without recording, history, changes
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps
+.PHONY: bench bench-sqlite bench-scale bench-audit bench-deps
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -76,3 +77,6 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+bench-audit: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/audit_bench.py

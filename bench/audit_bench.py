@@ -2,8 +2,8 @@
 
 1. alter_table latency with and without recording: the in-process handler stack (Thrift adapter ->
    HMS semantics -> store, as a server worker runs it, minus the socket) on a 20-column table; every
-   call changes one table parameter, so every recorded call writes a change record. Rounds alternate
-   recording on/off so background load hits both alike. Target: recording adds at most 20%.
+   call changes one table parameter, so every recorded call writes a change record. Calls alternate
+   recording on/off one by one, so background load hits both alike. Target: recording adds at most 20%.
 2. ``audit history`` of a table with 10,000 versions (rows made with one bulk INSERT ... SELECT from
    generate_series, definitions included), whole and the newest 100.
 3. ``audit changes --since 7d`` (newest 100, also filtered by kind / database) and the "columns dropped
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -59,12 +60,15 @@ def _ms(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _time(call: Callable[[], Any], n: int) -> list[float]:
+def _time(call: Callable[[], Any], n: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock seconds per call; this process's CPU seconds per call appended to ``cpu``."""
     samples = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         call()
         samples.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return samples
 
 
@@ -87,10 +91,10 @@ def bench_alter(handler: ThriftHandler, rounds: int, per_round: int) -> dict[str
 
     _time(alter, 50)  # warm-up
     samples: dict[bool, list[float]] = {True: [], False: []}
-    for r in range(rounds):
-        for enabled in ((True, False) if r % 2 == 0 else (False, True)):
-            log.settings = AuditSettings(enabled=enabled)
-            samples[enabled] += _time(alter, per_round)
+    for i in range(rounds * per_round * 2):  # alternate call by call: load swings hit both alike
+        enabled = i % 2 == (i // (2 * per_round)) % 2  # and swap which goes first every round
+        log.settings = AuditSettings(enabled=enabled)
+        samples[enabled] += _time(alter, 1)
     log.settings = AuditSettings()
     on, off = _ms(samples[True]), _ms(samples[False])
     return {"recording": on, "not_recording": off,
@@ -136,7 +140,8 @@ def main() -> None:
     args = parser.parse_args()
 
     pg = provision_postgres()
-    results: dict[str, Any] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: dict[str, Any] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "load_average_at_start": os.getloadavg()[0]}
     try:
         url = pg.create_database()
         engine = create_engine(url)
@@ -180,8 +185,11 @@ def main() -> None:
             results["queries"] = {}
             for name, call in queries.items():
                 call()  # warm
-                results["queries"][name] = _ms(_time(call, args.repeat))
+                cpu: list[float] = []
+                results["queries"][name] = _ms(_time(call, args.repeat, cpu))
+                results["queries"][name]["client_cpu_p50_ms"] = round(statistics.median(cpu) * 1000, 3)
                 print(f"{name}: {results['queries'][name]}", flush=True)
+        results["load_average_at_end"] = os.getloadavg()[0]
         results["rows"] = {"history_versions": args.versions, "change_records": args.changes + args.versions}
         catalog.dispose()
         engine.dispose()
