@@ -130,6 +130,21 @@ def load_changes(engine: sa.Engine, rows: int) -> None:
         conn.execute(sa.text("ANALYZE mh_changes"))
 
 
+def _plans(week_ago: int) -> dict[str, str]:
+    """The SQL behind the timed reads, to show which index each one uses."""
+    return {
+        "history newest 100": "SELECT id, version, diff FROM mh_changes WHERE db_name = 'bench' "
+                              "AND table_name = 'history' ORDER BY id DESC LIMIT 100",
+        "changes --since 7d": f"SELECT id, diff FROM mh_changes WHERE event_time >= {week_ago} ORDER BY id DESC LIMIT 100",
+        "changes --since 7d --database --actor": f"SELECT id, diff FROM mh_changes WHERE event_time >= {week_ago} "
+                                                 "AND db_name = 'db7' AND actor = 'user7' ORDER BY id DESC LIMIT 100",
+    }
+
+
+def _plan(conn: sa.Connection, query: str) -> str:
+    return "\n".join(r[0] for r in conn.execute(sa.text("EXPLAIN ANALYZE " + query)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
@@ -182,6 +197,7 @@ def main() -> None:
                 conn.execute(view, {"since": week_ago}).all()
 
             queries[f"view: columns dropped/retyped last week ({view_rows} rows)"] = run_view
+            results["plans"] = {name: _plan(conn, query) for name, query in _plans(week_ago).items()}
             results["queries"] = {}
             for name, call in queries.items():
                 call()  # warm
