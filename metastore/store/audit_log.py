@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,9 +100,19 @@ class SqlAuditLog:
 
     # -- writing (inside the caller's transaction) ------------------------------------------------
 
-    def record(self, conn: Connection, change: ChangeRecord | None) -> int | None:
-        """Append ``change`` (None: a no-op, nothing recorded); returns the event id."""
-        if change is None or not self.settings.enabled:
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled
+
+    def record(self, conn: Connection, build: Callable[[], ChangeRecord | None]) -> int | None:
+        """Append the change ``build()`` describes (None: a no-op, nothing recorded); returns its event id.
+
+        ``build`` is only called when recording is on, so a store without recording does no audit work.
+        """
+        if not self.settings.enabled:
+            return None
+        change = build()
+        if change is None:
             return None
         kind = ("rename" if change.renamed_from else "same") if change.versioned else None
         from_db, from_table = change.renamed_from or (None, None)
