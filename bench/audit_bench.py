@@ -133,6 +133,8 @@ def load_changes(engine: sa.Engine, rows: int) -> None:
 def _plans(week_ago: int) -> dict[str, str]:
     """The SQL behind the timed reads, to show which index each one uses."""
     return {
+        "history all": "SELECT id, version, diff FROM mh_changes WHERE db_name = 'bench' "
+                       "AND table_name = 'history' ORDER BY id DESC",
         "history newest 100": "SELECT id, version, diff FROM mh_changes WHERE db_name = 'bench' "
                               "AND table_name = 'history' ORDER BY id DESC LIMIT 100",
         "changes --since 7d": f"SELECT id, diff FROM mh_changes WHERE event_time >= {week_ago} ORDER BY id DESC LIMIT 100",
