@@ -121,6 +121,10 @@ class Catalog(ABC):
     def lock_store(self) -> Any:
         """The store of HMS locks, kept in the catalog's database (``metastore.hms.locks``)."""
 
+    # column statistics
+    @abstractmethod
+    def statistics_store(self) -> Any:
+        """The store of column statistics, kept in the catalog's database (``metastore.hms.statistics``)."""
     # schema-change audit (metastore.audit): the change log written in each write's transaction
     def audit_log(self) -> Any:
         """The store of change records (``metastore.store.audit_log.SqlAuditLog`` for SQL stores)."""

@@ -161,7 +161,66 @@ def test_create_and_drop_table_statements(stack):
     # drop of an unpartitioned table: read it, delete it, + 1 change-record INSERT
     assert drop <= 3, counter.statements
     handler.create_table(_table("ddl", "parted", 20))
-    assert counter.count(lambda: handler.drop_table("ddl", "parted", True)) <= 6
+    assert counter.count(lambda: handler.drop_table("ddl", "parted", True)) <= 6  # + 1 change-record INSERT
+
+
+def _long_stats(col: str, low: int) -> object:
+    data = T.ColumnStatisticsData(longStats=T.LongColumnStatsData(lowValue=low, highValue=low + 9, numNulls=0, numDVs=3))
+    return T.ColumnStatisticsObj(colName=col, colType="string", statsData=data)
+
+
+def _stats(db: str, cols: list[str], part: str | None = None) -> object:
+    desc = T.ColumnStatisticsDesc(isTblLevel=part is None, dbName=db, tableName="t", partName=part)
+    return T.ColumnStatistics(statsDesc=desc, statsObj=[_long_stats(c, i) for i, c in enumerate(cols)])
+
+
+def _stats_calls(h: ThriftHandler, db: str, cols: list[str], parts: list[str]) -> dict[str, object]:
+    every = T.SetPartitionsStatsRequest(colStats=[_stats(db, cols, p) for p in parts], engine="hive")
+    parts_req = T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive")
+    return {
+        "update_table_column_statistics": lambda: h.update_table_column_statistics(_stats(db, cols)),
+        "update_partition_column_statistics": lambda: h.update_partition_column_statistics(_stats(db, cols, parts[0])),
+        "set_aggr_stats_for": lambda: h.set_aggr_stats_for(every),
+        "set_aggr_stats_for(merge)": lambda: h.set_aggr_stats_for(
+            T.SetPartitionsStatsRequest(colStats=every.colStats, needMerge=True, engine="hive")),
+        "get_table_statistics_req": lambda: h.get_table_statistics_req(
+            T.TableStatsRequest(dbName=db, tblName="t", colNames=cols, engine="hive")),
+        "get_partitions_statistics_req": lambda: h.get_partitions_statistics_req(parts_req),
+        "get_aggr_stats_for": lambda: h.get_aggr_stats_for(parts_req),
+        "delete_table_column_statistics": lambda: h.delete_table_column_statistics(db, "t", None, "hive"),
+        "delete_partition_column_statistics": lambda: h.delete_partition_column_statistics(
+            db, "t", parts[0], None, "hive"),
+    }
+
+
+STATS_BOUNDS = {
+    "update_table_column_statistics": 4, "update_partition_column_statistics": 5, "set_aggr_stats_for": 5,
+    "set_aggr_stats_for(merge)": 6, "get_table_statistics_req": 1, "get_partitions_statistics_req": 2,
+    "get_aggr_stats_for": 2, "delete_table_column_statistics": 2, "delete_partition_column_statistics": 3,
+}
+
+
+def test_statistics_rpcs_take_a_fixed_number_of_statements(stack):
+    handler, counter = stack
+    counts = {}
+    rows = {}
+    for db, ncols, nparts in (("stats_small", 3, 10), ("stats_large", 40, 150)):
+        _setup(handler, db, ncols=ncols, nparts=nparts)
+        cols = [f"c{i}" for i in range(ncols)]
+        parts = [f"ds=2024-01-{1 + i // 24:02d}/hr={i % 24}" for i in range(nparts)]
+        counts[db] = {name: counter.count(call) for name, call in _stats_calls(handler, db, cols, parts).items()}
+        rows[db] = ncols * nparts
+        stats = handler.get_partitions_statistics_req(
+            T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive"))
+        assert len(stats.partStats) == nparts - 1  # the first partition's were deleted last
+        assert all(len(objs) == ncols for objs in stats.partStats.values())
+    for name, bound in STATS_BOUNDS.items():
+        assert counts["stats_small"][name] <= bound, f"{name}: {counts['stats_small'][name]} statements, expected {bound}"
+    # Writes of many rows are paged (BATCH rows per IN list / insert statement on PostgreSQL).
+    pages = -(-rows["stats_large"] // 1000)
+    for name in ("set_aggr_stats_for", "set_aggr_stats_for(merge)"):
+        assert counts["stats_large"].pop(name) <= counts["stats_small"].pop(name) + 2 * pages, name
+    assert counts["stats_large"] == counts["stats_small"], "statement count grew with columns/partitions"
 
 
 def test_recording_a_change_costs_one_statement(stack):

@@ -153,6 +153,35 @@ locks = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Column statistics (update/get/delete_*_column_statistics): one row per (owner, engine, column),
+# the ColumnStatisticsData member as a JSON document (metastore.column_stats). Rows go with their
+# table or partition (ON DELETE CASCADE) and follow renames, since they hang off the row ids.
+table_column_stats = sa.Table(
+    "mh_table_column_stats",
+    metadata,
+    sa.Column("tbl_id", sa.Integer, sa.ForeignKey("mh_tables.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("engine", BinaryText, primary_key=True),
+    sa.Column("col_name", BinaryText, primary_key=True),
+    sa.Column("col_type", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("data", Doc, nullable=False),
+    sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+)
+
+partition_column_stats = sa.Table(
+    "mh_partition_column_stats",
+    metadata,
+    sa.Column("part_id", sa.Integer, sa.ForeignKey("mh_partitions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("engine", BinaryText, primary_key=True),
+    sa.Column("col_name", BinaryText, primary_key=True),
+    sa.Column("tbl_id", sa.Integer, nullable=False),  # table-wide deletes (dropped columns)
+    sa.Column("col_type", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("data", Doc, nullable=False),
+    sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+    sa.Index(None, "tbl_id", "col_name"),
+)
+
 # Schema-change audit (metastore.audit): one immutable row per change, in the same transaction as
 # the change. ``id`` is the HMS notification event id: AUTOINCREMENT on SQLite, a sequence on
 # PostgreSQL, allocated under a transaction-level advisory lock so ids commit in order across

@@ -47,6 +47,7 @@ from metastore.store.schema import (
     partitions,
     tables,
 )
+from metastore.store.sql_statistics import SqlStatistics, forget_columns
 
 BATCH = 1000  # names per IN list / rows per executemany page
 
@@ -400,7 +401,7 @@ class SqlCatalog(Catalog):
                 if row is None:
                     raise NoSuchObjectError(f"{db}.{name} table not found")
             else:
-                row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters])
+                row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters, _t.cd_id])
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -431,6 +432,9 @@ class SqlCatalog(Catalog):
                 )
             if update.cascade_columns:
                 conn.execute(partitions.update().where(_p.tbl_id == row.id).values(cd_id=values["cd_id"]))
+            if values["cd_id"] != row.cd_id:  # columns changed: statistics of vanished columns go
+                forget_columns(conn, row.id, [(c.name, c.type) for c in table.sd.cols],
+                               partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
             self.audit.record(conn, lambda: records.table_altered(self._to_table(row, codec.load_columns(row.cols)), table))
@@ -645,10 +649,12 @@ class SqlCatalog(Catalog):
             table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
             cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
             rows = []
+            digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
             added: list[tuple[str, Partition, bool]] = []
             for name, p in todo:
-                cols_json = codec.dump_columns(p.sd.cols)
-                digest = _digest(cols_json)
+                digest = digests.get(id(p.sd.cols))
+                if digest is None:
+                    digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
                 if digest not in cd_ids:
                     cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
                 added.append((name, p, digest == table_cols_digest))
@@ -762,6 +768,12 @@ class SqlCatalog(Catalog):
         from metastore.store.sql_locks import SqlLocks  # sql_locks builds on this module
 
         return SqlLocks(self)
+
+    # -- statistics -------------------------------------------------------------------------------
+
+    def statistics_store(self) -> SqlStatistics:
+        """Column statistics, kept in the catalog's database (``metastore.store.sql_statistics``)."""
+        return SqlStatistics(self)
 
     # -- functions --------------------------------------------------------------------------------
 
