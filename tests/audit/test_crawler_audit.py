@@ -80,3 +80,22 @@ def test_which_tables_did_the_crawler_change_in_its_last_run(crawled):
             "AND run_id = (SELECT run_id FROM mh_audit_changes WHERE actor = 'crawler:lakecrawler' "
             "AND run_id IS NOT NULL ORDER BY event_id DESC LIMIT 1)")).all()
     assert [tuple(r) for r in rows] == [("crawled", "events")]
+
+
+def test_an_in_process_crawl_is_recorded_as_the_crawler(tmp_path):
+    from crawlers.targets import MetahiveTarget
+
+    _write(tmp_path / "lake" / "logs" / "day=01" / "part-0.parquet", id=[1], msg=["x"])
+    target = MetahiveTarget(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "wh"), user="crawler:local")
+    try:
+        crawl(CrawlOptions([str(tmp_path / "lake")], "inproc", crawler="local"), target,
+              CrawlState(target.hms.catalog.engine, "local"))
+        run_id = target.hms.get_table("inproc", "logs").parameters["CRAWL_RUN_ID"]
+        history = target.hms.audit.history("inproc.logs")
+        assert [(c.operation, c.actor) for c in history] == [
+            ("ADD_PARTITION", "crawler:local"), ("CREATE_TABLE", "crawler:local")]
+        assert history[-1].run_id == run_id
+        (created,) = target.hms.audit.changes(since="1h", database="inproc", kinds=["database_created"])
+        assert created.actor == "crawler:local"
+    finally:
+        target.close()
