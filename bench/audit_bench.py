@@ -3,7 +3,8 @@
 1. alter_table latency with and without recording: the in-process handler stack (Thrift adapter ->
    HMS semantics -> store, as a server worker runs it, minus the socket) on a 20-column table; every
    call changes one table parameter, so every recorded call writes a change record. Calls alternate
-   recording on/off one by one, so background load hits both alike. Target: recording adds at most 20%.
+   recording on/off one by one, so background load hits both alike. Then the same as a client sees
+   it: two real servers (recording on / off) and hmsclient. Target: recording adds at most 20%.
 2. ``audit history`` of a table with 10,000 versions (rows made with one bulk INSERT ... SELECT from
    generate_series, definitions included), whole and the newest 100.
 3. ``audit changes --since 7d`` (newest 100, also filtered by kind / database) and the "columns dropped
@@ -102,6 +103,66 @@ def bench_alter(handler: ThriftHandler, rounds: int, per_round: int) -> dict[str
             "overhead_mean_pct": round((on["mean_ms"] / off["mean_ms"] - 1) * 100, 1)}
 
 
+def bench_alter_thrift(url: str, engine: sa.Engine, workdir: Path, calls: int) -> dict[str, Any]:
+    """The same through real servers and a Thrift client (hmsclient): what a client sees.
+
+    Two ``metahive serve`` processes (one worker each) on the same database, one with recording off
+    (``[hive] "metahive.audit.enabled" = "false"`` in its config file); calls alternate between them.
+    """
+    from hmsclient import hmsclient
+    from hmsclient.genthrift.hive_metastore import ttypes as tt
+
+    from tests.support.server import start_server
+
+    config = workdir / "no-audit.toml"
+    config.write_text('[hive]\n"metahive.audit.enabled" = "false"\n')
+    servers = {}
+    for enabled in (True, False):
+        (workdir / str(enabled)).mkdir()
+        if not enabled:
+            os.environ["METAHIVE_CONFIG"] = str(config)
+        try:
+            servers[enabled] = start_server(url, workdir / "wh", workdir / str(enabled), workers=1)
+        finally:
+            os.environ.pop("METAHIVE_CONFIG", None)
+    try:
+        clients = {e: hmsclient.HMSClient(host=s.host, port=s.port) for e, s in servers.items()}
+        tables = {}
+        for enabled, client in clients.items():
+            client.open()
+            client.set_ugi("bench", [])
+            cols = [tt.FieldSchema(name=f"c{i}", type="string", comment=f"column {i}") for i in range(20)]
+            sd = tt.StorageDescriptor(cols=cols, serdeInfo=tt.SerDeInfo(
+                serializationLib="org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", parameters={}), parameters={})
+            name = f"thrift_{'on' if enabled else 'off'}"
+            client.create_table(tt.Table(tableName=name, dbName="bench", sd=sd, parameters={}, partitionKeys=[],
+                                         tableType="EXTERNAL_TABLE"))
+            tables[enabled] = client.get_table("bench", name)
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(calls * 2 + 100):
+            enabled = i % 2 == 0
+            table = tables[enabled]
+            table.parameters = {**table.parameters, "step": str(i)}
+            t0 = time.perf_counter()
+            clients[enabled].alter_table("bench", table.tableName, table)
+            if i >= 100:  # the first 50 each: warm-up
+                samples[enabled].append(time.perf_counter() - t0)
+        for client in clients.values():
+            client.close()
+    finally:
+        for server in servers.values():
+            server.stop()
+    with engine.connect() as conn:  # the servers did (not) record, as configured
+        recorded = dict(conn.execute(sa.text(
+            "SELECT table_name, count(*) FROM mh_changes WHERE operation = 'ALTER_TABLE' "
+            "AND table_name IN ('thrift_on', 'thrift_off') GROUP BY table_name")).all())
+    assert recorded == {"thrift_on": calls + 50}, recorded
+    on, off = _ms(samples[True]), _ms(samples[False])
+    return {"recording": on, "not_recording": off,
+            "overhead_p50_pct": round((on["p50_ms"] / off["p50_ms"] - 1) * 100, 1),
+            "overhead_mean_pct": round((on["mean_ms"] / off["mean_ms"] - 1) * 100, 1)}
+
+
 def load_history(engine: sa.Engine, ms: HiveMetastore, versions: int) -> None:
     """``bench.history`` with ``versions`` ALTER_TABLE versions, each holding full before/after definitions."""
     table = ms.get_table("bench", "t")
@@ -170,6 +231,9 @@ def main() -> None:
 
         results["alter_table"] = bench_alter(handler, args.rounds, args.per_round)
         print("alter_table:", json.dumps(results["alter_table"]), flush=True)
+        results["alter_table_thrift"] = bench_alter_thrift(url, engine, Path(tempfile.mkdtemp(prefix="audit-bench-")),
+                                                           args.rounds * args.per_round)
+        print("alter_table through Thrift servers:", json.dumps(results["alter_table_thrift"]), flush=True)
 
         t0 = time.perf_counter()
         load_history(engine, ms, args.versions)
