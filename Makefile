@@ -79,9 +79,10 @@ distclean: clean
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
 #   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
+#   make bench-audit    what the schema-change audit costs: alter_table with/without recording, history, changes
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-audit
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -97,6 +98,9 @@ bench-scale: bench-deps
 
 bench-classify: $(VENV)/.installed
 	$(VENV_PY) bench/classifier_bench.py
+
+bench-audit: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/audit_bench.py
 
 # ---- operations (docs/operations.md) ----------------------------------------------------------
 #   make bench-ops   get_table latency with metrics off / on (instrumentation overhead)

@@ -248,7 +248,7 @@ class SqlCatalog(Catalog):
                     owner_name=db.owner_name, owner_type=db.owner_type,
                     create_time=db.create_time or _now(), parameters=codec.dump_params(db.parameters),
                 ))
-                self.audit.record(conn, records.database_created(db))
+                self.audit.record(conn, lambda: records.database_created(db))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Database {db.name} already exists") from None
 
@@ -261,12 +261,10 @@ class SqlCatalog(Catalog):
                 owner_type=db.owner_type, parameters=codec.dump_params(db.parameters),
                 version=_db.version + 1,
             ))
-            before = self._to_database(row)
-            after = dataclasses.replace(
-                before, description=db.description, location_uri=db.location_uri or row.location_uri,
+            self.audit.record(conn, lambda: records.database_altered(self._to_database(row), dataclasses.replace(
+                self._to_database(row), description=db.description, location_uri=db.location_uri or row.location_uri,
                 managed_location_uri=db.managed_location_uri, owner_name=db.owner_name, owner_type=db.owner_type,
-                parameters=dict(db.parameters or {}))
-            self.audit.record(conn, records.database_altered(before, after))
+                parameters=dict(db.parameters or {}))))
 
     def drop_database(self, name: str, *, require_empty: bool) -> Database:
         with self._write() as conn:
@@ -283,7 +281,7 @@ class SqlCatalog(Catalog):
             conn.execute(functions.delete().where(_f.db_id == row.id))
             conn.execute(databases.delete().where(_db.id == row.id))
             dropped = self._to_database(row)
-            self.audit.record(conn, records.database_dropped(dropped, dropped_tables))
+            self.audit.record(conn, lambda: records.database_dropped(dropped, dropped_tables))
             return dropped
 
     # -- tables -----------------------------------------------------------------------------------
@@ -410,16 +408,20 @@ class SqlCatalog(Catalog):
                 # table, and (id, version) must never name two table incarnations in ListingCache.
                 conn.execute(tables.insert().values(db_id=db_id, version=1, part_version=secrets.randbits(52),
                                                     **self._table_values(conn, table)))
-                self.audit.record(conn, records.table_created(table))
+                self.audit.record(conn, lambda: records.table_created(table))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
 
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
-            if row is None:
-                raise NoSuchObjectError(f"{db}.{name} table not found")
+            if self.audit.enabled:  # the whole definition: the change record's "before"
+                row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
+                if row is None:
+                    raise NoSuchObjectError(f"{db}.{name} table not found")
+            else:
+                row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters, _t.cd_id],
+                                      for_update=True)
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -455,8 +457,8 @@ class SqlCatalog(Catalog):
                                partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
-            before = self._to_table(row, self._columns(conn, {row.cd_id})[row.cd_id])
-            self.audit.record(conn, records.table_altered(before, table))
+            self.audit.record(conn, lambda: records.table_altered(
+                self._to_table(row, self._columns(conn, {row.cd_id})[row.cd_id]), table))
 
     def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
         """Rewrite partition locations under the old table directory (after a rename)."""
@@ -493,7 +495,7 @@ class SqlCatalog(Catalog):
                         locations.append(loc)
             self._delete_tables(conn, [row.id], partitioned=partitioned)
             dropped = self._to_table(row, codec.load_columns(row.cols))
-            self.audit.record(conn, records.table_dropped(dropped))
+            self.audit.record(conn, lambda: records.table_dropped(dropped))
             return dropped, locations
 
     # -- partitions -------------------------------------------------------------------------------
@@ -710,7 +712,7 @@ class SqlCatalog(Catalog):
             ]
             conn.execute(partition_values.insert(), value_rows)
             self._bump(conn, trow.id)
-            self.audit.record(conn, records.partitions_added(self._table_ref(trow, keys), added))
+            self.audit.record(conn, lambda: records.partitions_added(self._table_ref(trow, keys), added))
             return [p for _, p in todo]
 
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
@@ -744,9 +746,9 @@ class SqlCatalog(Catalog):
             )
             conn.execute(stmt, updates)
             self._bump(conn, trow.id)
-            befores = self._to_partitions(conn, old_rows, trow.db_name, table)
-            self.audit.record(conn, records.partitions_altered(
-                self._table_ref(trow), [(r.name, b, by_name[r.name]) for r, b in zip(old_rows, befores, strict=True)]))
+            self.audit.record(conn, lambda: records.partitions_altered(self._table_ref(trow), [
+                (r.name, b, by_name[r.name])
+                for r, b in zip(old_rows, self._to_partitions(conn, old_rows, trow.db_name, table), strict=True)]))
 
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None:
         with self._write() as conn:
@@ -772,8 +774,9 @@ class SqlCatalog(Catalog):
                 for i, (k, v) in enumerate(zip(keys, part.values, strict=True))
             ])
             self._bump(conn, trow.id)
-            before = self._to_partitions(conn, [old_row], trow.db_name, table)[0]
-            self.audit.record(conn, records.partition_renamed(self._table_ref(trow, keys), old_name, new_name, before, part))
+            self.audit.record(conn, lambda: records.partition_renamed(
+                self._table_ref(trow, keys), old_name, new_name,
+                self._to_partitions(conn, [old_row], trow.db_name, table)[0], part))
 
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]:
         with self._write() as conn:
@@ -793,7 +796,7 @@ class SqlCatalog(Catalog):
             if ids:
                 self._bump(conn, trow.id)
             dropped = self._to_partitions(conn, rows, trow.db_name, table)
-            self.audit.record(conn, records.partitions_dropped(
+            self.audit.record(conn, lambda: records.partitions_dropped(
                 self._table_ref(trow), [(r.name, p) for r, p in zip(rows, dropped, strict=True)]))
             return dropped
 
@@ -852,7 +855,7 @@ class SqlCatalog(Catalog):
                 if conn.execute(sa.select(_f.id).where(_f.db_id == db_id, _f.name == fn.function_name)).first():
                     raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists")
                 conn.execute(functions.insert().values(db_id=db_id, **self._function_values(fn)))
-                self.audit.record(conn, records.function_created(fn))
+                self.audit.record(conn, lambda: records.function_created(fn))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists") from None
 
@@ -862,7 +865,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.update().where(_f.id == row.id).values(**self._function_values(fn)))
-            self.audit.record(conn, records.function_altered(self._to_function(row), fn))
+            self.audit.record(conn, lambda: records.function_altered(self._to_function(row), fn))
 
     def drop_function(self, db: str, name: str) -> None:
         with self._write() as conn:
@@ -870,7 +873,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.delete().where(_f.id == row.id))
-            self.audit.record(conn, records.function_dropped(self._to_function(row)))
+            self.audit.record(conn, lambda: records.function_dropped(self._to_function(row)))
 
 
 def _is_integral_key(key: FieldSchema) -> bool:
