@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from metastore.column_stats import DEFAULT_ENGINE, KINDS, REQUIRED, ColumnStats, StatsOwner, aggregate, merge
 from metastore.exceptions import InvalidInputError, MetaError, NoSuchObjectError
@@ -96,9 +96,12 @@ class HiveStatistics:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str | None = None) -> list[ColumnStats]:
+    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str | None = None,
+                  encoded: bool = False) -> list[Any]:
+        """Statistics of these columns (those that have any); ``encoded``: in served form (bytes)."""
         db, table = _names(db, table)
-        return self.store.get_table(db, table, [c.lower() for c in cols] if cols is not None else None, _engine(engine))
+        lowered = [c.lower() for c in cols] if cols is not None else None
+        return self.store.get_table(db, table, lowered, _engine(engine), encoded)
 
     def get_table_column(self, db: str, table: str, col: str) -> list[ColumnStats]:
         found = self.get_table(db, table, [col])
@@ -107,12 +110,14 @@ class HiveStatistics:
         return found
 
     def get_partitions(self, db: str, table: str, part_names: Sequence[str], cols: Sequence[str] | None,
-                       engine: str | None = None) -> dict[str, list[ColumnStats]]:
+                       engine: str | None = None, encoded: bool = False) -> dict[str, list[Any]]:
+        """Statistics by partition name (partitions without any are left out); ``encoded`` as above."""
         db, table = _names(db, table)
         if not part_names:
+            self.store.get_table(db, table, [], _engine(engine))  # still NoSuchObject for a missing table
             return {}
         lowered = [c.lower() for c in cols] if cols is not None else None
-        return self.store.get_partitions(db, table, part_names, lowered, _engine(engine))
+        return self.store.get_partitions(db, table, part_names, lowered, _engine(engine), encoded)
 
     def get_partition_column(self, db: str, table: str, part_name: str, col: str) -> list[ColumnStats]:
         found = next(iter(self.get_partitions(db, table, [part_name], [col]).values()), None)  # one partition

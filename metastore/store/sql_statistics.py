@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from metastore.column_stats import ColumnStats
-from metastore.exceptions import NoSuchObjectError
+from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.names import canonical_partition_names
 from metastore.store import codec
 from metastore.store.schema import databases, partition_column_stats, partitions, table_column_stats, tables
@@ -91,13 +91,26 @@ class SqlStatistics:
                 found[name] = pid
         return found
 
-    @staticmethod
-    def _rows(stats: Sequence[ColumnStats], engine: str, last_analyzed: int, **owner: int) -> list[dict[str, Any]]:
+    def _wire(self, stats: ColumnStats) -> bytes | None:
+        encoder = self.catalog.encoder
+        return encoder.column_stats(stats) if encoder is not None else None
+
+    def _rows(self, stats: Sequence[ColumnStats], engine: str, last_analyzed: int, **owner: int) -> list[dict[str, Any]]:
         return [
             dict(owner, engine=engine, col_name=s.col_name, col_type=s.col_type, kind=s.kind,
-                 data=dump_data(s.data), last_analyzed=last_analyzed)
+                 data=dump_data(s.data), last_analyzed=last_analyzed, wire=self._wire(s))
             for s in stats
         ]
+
+    def _value(self, row: Row, encoded: bool) -> ColumnStats | bytes:
+        """A statistic as ColumnStats, or (``encoded``) in served form."""
+        if not encoded:
+            return _to_stats(row)
+        if row.wire is not None:
+            return bytes(row.wire)  # psycopg2 gives memoryview
+        if self.catalog.encoder is None:
+            raise MetaError("No reply encoder configured for encoded statistics")
+        return self.catalog.encoder.column_stats(_to_stats(row))  # written without an encoder
 
     def put_table(self, db: str, table: str, stats: Sequence[ColumnStats], engine: str, last_analyzed: int,
                   merge: Merge | None = None) -> None:
@@ -144,13 +157,14 @@ class SqlStatistics:
             if rows:
                 conn.execute(partition_column_stats.insert(), rows)
 
-    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str) -> list[ColumnStats]:
+    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str,
+                  encoded: bool = False) -> list[Any]:
         """Statistics of the named columns (all with ``cols`` None) that exist; 1 statement."""
         on = sa.and_(_ts.tbl_id == _t.id, _ts.engine == engine)
         if cols is not None:
             on = sa.and_(on, _ts.col_name.in_(list(cols)))
         query = (
-            sa.select(_t.id, _ts.col_name, _ts.col_type, _ts.kind, _ts.data)
+            sa.select(_t.id, _ts.col_name, _ts.col_type, _ts.kind, _ts.data, _ts.wire)
             .select_from(tables.join(databases, _t.db_id == _db.id).outerjoin(table_column_stats, on))
             .where(_db.name == db, _t.name == table)
             .order_by(_ts.col_name)
@@ -159,18 +173,18 @@ class SqlStatistics:
             rows = conn.execute(query).all()
         if not rows:
             raise NoSuchObjectError(f"{db}.{table} table not found")
-        return [_to_stats(r) for r in rows if r.col_name is not None]
+        return [self._value(r, encoded) for r in rows if r.col_name is not None]
 
     def get_partitions(self, db: str, table: str, names: Sequence[str], cols: Sequence[str] | None,
-                       engine: str) -> dict[str, list[ColumnStats]]:
+                       engine: str, encoded: bool = False) -> dict[str, list[Any]]:
         """Statistics by partition name, for the partitions among ``names`` that have any; 2 statements."""
-        result: dict[str, list[ColumnStats]] = {}
+        result: dict[str, list[Any]] = {}
         with self.catalog._read() as conn:  # noqa: SLF001
             trow = self._table(conn, db, table)
             keys = [k.name for k in codec.load_columns(trow.partition_keys)]
             for chunk in _chunks(canonical_partition_names(keys, list(dict.fromkeys(names)))):
                 query = (
-                    sa.select(_p.name, _ps.col_name, _ps.col_type, _ps.kind, _ps.data)
+                    sa.select(_p.name, _ps.col_name, _ps.col_type, _ps.kind, _ps.data, _ps.wire)
                     .select_from(partitions.join(partition_column_stats, _ps.part_id == _p.id))
                     .where(_p.tbl_id == trow.id, _p.name.in_(chunk), _ps.engine == engine)
                     .order_by(_p.name, _ps.col_name)
@@ -178,7 +192,7 @@ class SqlStatistics:
                 if cols is not None:
                     query = query.where(_ps.col_name.in_(list(cols)))
                 for r in conn.execute(query):
-                    result.setdefault(r.name, []).append(_to_stats(r))
+                    result.setdefault(r.name, []).append(self._value(r, encoded))
         return result
 
     def delete_table(self, db: str, table: str, col: str | None, engine: str) -> int:
