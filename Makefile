@@ -64,6 +64,7 @@ distclean: clean
 #   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+#   make bench-stats    column-statistics RPC latency (BACKEND=sqlite|postgres)
 SCALE ?= 1000,10000,100000,1000000
 
 .PHONY: bench bench-sqlite bench-scale bench-deps
@@ -79,3 +80,9 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+# Column-statistics RPCs (bench/statistics_bench.py): BACKEND=sqlite|postgres
+BACKEND ?= sqlite
+.PHONY: bench-stats
+bench-stats: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/statistics_bench.py --backend '$(BACKEND)'
