@@ -140,6 +140,8 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
         return table_value(found.bodies[0], found.columns[found.cd_ids[0]])
 
     def get_table_req(self, req: Any) -> EncodedValue:
+        if getattr(req, "getColumnStats", None):  # Hive 4: the table with its column statistics
+            return in_struct(1, self.table_with_column_stats(_cat(req).dbName, req.tblName, req.engine))
         return in_struct(1, self.get_table(_cat(req).dbName, req.tblName))
 
     def get_tables(self, db_name: str, pattern: str | None) -> list[str]:

@@ -95,9 +95,16 @@ def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
         )
 
 
-def table_value(body: bytes, columns: bytes) -> EncodedValue:
-    """One ``Table`` struct from its stored body and its encoded column list."""
-    return EncodedValue(T_STRUCT, (body, columns, b"\x00\x00"))
+def table_value(body: bytes, columns: bytes, extra: bytes = b"") -> EncodedValue:
+    """One ``Table`` struct from its stored body and its encoded column list (+ ``extra`` encoded fields)."""
+    return EncodedValue(T_STRUCT, (body, columns, b"\x00", extra, b"\x00"))
+
+
+def struct_field(field_id: int, value: object) -> bytes:
+    """One struct-valued field, encoded."""
+    buf = TCyMemoryBuffer()
+    TCyBinaryProtocol(buf).write_struct(value)
+    return struct.pack(">bh", T_STRUCT, field_id) + buf.getvalue()
 
 
 def table_list(bodies: list[bytes], cd_ids: list[int], columns: dict[int, bytes]) -> EncodedValue:

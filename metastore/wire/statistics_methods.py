@@ -16,7 +16,16 @@ from thriftpy2.thrift import TType
 from metastore.column_stats import KINDS, ColumnStats, StatsOwner
 from metastore.exceptions import InvalidInputError, NoSuchObjectError
 from metastore.names import check_catalog
-from metastore.wire.encoded import T_LIST, T_MAP, T_STRING, T_STRUCT, EncodedValue, in_struct
+from metastore.wire.encoded import (
+    T_LIST,
+    T_MAP,
+    T_STRING,
+    T_STRUCT,
+    EncodedValue,
+    in_struct,
+    struct_field,
+    table_value,
+)
 
 if TYPE_CHECKING:
     from metastore.hms.service import HiveMetastore
@@ -124,7 +133,14 @@ class StatisticsMethods:
         self._update_req(request, None)
         return True
 
-    # -- reads ------------------------------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def table_with_column_stats(self, db: str, name: str, engine: str | None) -> EncodedValue:
+        """``get_table_req`` with ``getColumnStats``: the served table plus ``colStats`` (field 21)."""
+        found = self.ms.get_table_encoded(db, name)
+        stats = self.ms.statistics.get_table(db, name, None, engine)
+        extra = struct_field(21, self._column_statistics(db, name, None, stats)) if stats else b""
+        return table_value(found.bodies[0], found.columns[found.cd_ids[0]], extra)
 
     def _column_statistics(self, db: str, table: str, part_name: str | None, stats: list[ColumnStats]) -> Any:
         desc = self.t.ColumnStatisticsDesc(isTblLevel=part_name is None, dbName=db.lower(), tableName=table.lower(),

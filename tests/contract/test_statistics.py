@@ -294,3 +294,18 @@ def test_other_catalog_is_refused(hms):
                                   "Leave the catalog name unset or use 'hive'")
     req.catName = "HIVE"
     assert hms.client.get_table_statistics_req(req).tableStats == []
+
+
+def test_get_table_req_with_column_stats(hms):
+    if hms.gen != "hive4":
+        pytest.skip("getColumnStats is a Hive 4 request field")
+    db = kinds_table(hms)
+    T = hms.T
+    plain = hms.client.get_table_req(T.GetTableRequest(dbName=db, tblName="t", getColumnStats=True, engine="hive")).table
+    assert plain.colStats is None  # no statistics yet
+    hms.client.update_table_column_statistics(col_stats(hms, db, "t", [long_obj(hms)]))
+    table = hms.client.get_table_req(T.GetTableRequest(dbName=db, tblName="t", getColumnStats=True, engine="hive")).table
+    assert table.colStats.statsObj == [long_obj(hms)]
+    assert (table.colStats.statsDesc.isTblLevel, table.colStats.statsDesc.tableName) == (True, "t")
+    table.colStats = None
+    assert table == hms.client.get_table(db, "t")  # otherwise the same table
