@@ -11,6 +11,8 @@ empty (so statistics Trino writes through the HMS API and Spark's never mix).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyspark
@@ -22,19 +24,30 @@ from thrift.protocol import TBinaryProtocol
 from thrift.transport import TSocket, TTransport
 
 from tests.spark.conftest import SparkEnv
+from tests.support.server import RunningServer, start_server
 
 pytestmark = pytest.mark.spark
 
 DB = "interop"
 HIVE_EXEC_JAR = next((Path(pyspark.__file__).parent / "jars").glob("hive-exec-*-core.jar"), None)
 LEVENSHTEIN = "org.apache.hadoop.hive.ql.udf.generic.GenericUDFLevenshtein"
+CALL_RE = re.compile(r"metastore\.wire\.processor: (\w+) took ")
 
 
 @pytest.fixture(scope="module")
-def server(make_server):
+def server(make_db_url, tmp_path_factory) -> Iterator[RunningServer]:
     """SQLite only: a Spark JVM costs about a minute per backend, and what this module adds on the
-    server side (column statistics) runs on both backends in tests/contract/test_statistics.py."""
-    return make_server("sqlite")
+    server side (column statistics) runs on both backends in tests/contract/test_statistics.py.
+    Logging at DEBUG records the method of every call, so tests can see what Spark sent."""
+    workdir = tmp_path_factory.mktemp("server-interop")
+    server = start_server(make_db_url("sqlite"), workdir / "warehouse", workdir, log_level="DEBUG")
+    yield server
+    server.stop()
+
+
+def methods_called(server: RunningServer, since: int) -> list[str]:
+    """Thrift methods the server answered after log offset ``since`` (in order)."""
+    return CALL_RE.findall(server.log()[since:])
 
 
 @pytest.fixture
@@ -67,7 +80,11 @@ def test_analyze_columns_round_trips_hive_serde_table(spark_env: SparkEnv, inter
     env = spark_env
     env.sql(f"CREATE TABLE {DB}.scores (id INT, name STRING, score DOUBLE) STORED AS PARQUET")
     env.sql(f"INSERT INTO {DB}.scores VALUES (1, 'ann', 1.5), (2, 'bob', NULL), (3, NULL, 7.25), (4, 'cy', 2.0)")
+    since = len(env.server.log())
     env.sql(f"ANALYZE TABLE {DB}.scores COMPUTE STATISTICS FOR COLUMNS id, name, score")
+    called = set(methods_called(env.server, since))
+    assert "alter_table_with_environment_context" in called, called
+    assert called <= {"get_database", "get_table", "alter_table_with_environment_context"}, called
     with env.hms() as c:
         params = c.get_table(DB, "scores").parameters
     assert params["spark.sql.statistics.numRows"] == "4"
