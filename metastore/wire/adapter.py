@@ -307,7 +307,9 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
     def get_partitions_by_names(self, db_name: str, tbl_name: str, names: Sequence[str] | None) -> EncodedValue:
         return self._encoded(db_name, tbl_name, names=list(names or []))
 
-    def get_partitions_by_names_req(self, req: Any) -> EncodedValue:
+    def get_partitions_by_names_req(self, req: Any) -> EncodedValue | Any:
+        if req.get_col_stats:  # Hive 4: each partition with its column statistics
+            return self.partitions_with_column_stats(req.db_name, req.tbl_name, req.names or [], req.engine)
         return in_struct(1, self.get_partitions_by_names(req.db_name, req.tbl_name, req.names))
 
     def alter_partition(self, db_name: str, tbl_name: str, new_part: Any) -> None:

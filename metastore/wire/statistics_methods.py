@@ -15,7 +15,8 @@ from thriftpy2.thrift import TType
 
 from metastore.column_stats import KINDS, ColumnStats, StatsOwner
 from metastore.exceptions import InvalidInputError, NoSuchObjectError
-from metastore.names import check_catalog
+from metastore.names import check_catalog, make_partition_name
+from metastore.wire.convert import to_thrift_list
 from metastore.wire.encoded import (
     T_LIST,
     T_MAP,
@@ -141,6 +142,17 @@ class StatisticsMethods:
         stats = self.ms.statistics.get_table(db, name, None, engine)
         extra = struct_field(21, self._column_statistics(db, name, None, stats)) if stats else b""
         return table_value(found.bodies[0], found.columns[found.cd_ids[0]], extra)
+
+    def partitions_with_column_stats(self, db: str, table: str, names: Sequence[str], engine: str | None) -> Any:
+        """``get_partitions_by_names_req`` with ``get_col_stats``: partitions with ``colStats`` set."""
+        parts = to_thrift_list(self.ms.get_partitions_by_names(db, table, names))
+        keys = [k.name for k in self.ms.get_table(db, table).partition_keys]
+        by_name = self.ms.statistics.get_partitions(db, table, names, None, engine)
+        for p in parts:
+            stats = by_name.get(make_partition_name(keys, p.values))
+            if stats:
+                p.colStats = self._column_statistics(db, table, make_partition_name(keys, p.values), stats)
+        return self.t.GetPartitionsByNamesResult(partitions=parts)
 
     def _column_statistics(self, db: str, table: str, part_name: str | None, stats: list[ColumnStats]) -> Any:
         desc = self.t.ColumnStatisticsDesc(isTblLevel=part_name is None, dbName=db.lower(), tableName=table.lower(),

@@ -309,3 +309,18 @@ def test_get_table_req_with_column_stats(hms):
     assert (table.colStats.statsDesc.isTblLevel, table.colStats.statsDesc.tableName) == (True, "t")
     table.colStats = None
     assert table == hms.client.get_table(db, "t")  # otherwise the same table
+
+
+def test_get_partitions_by_names_req_with_column_stats(hms):
+    if hms.gen != "hive4":
+        pytest.skip("get_col_stats is a Hive 4 request field")
+    db = partitioned(hms)
+    T = hms.T
+    hms.client.update_partition_column_statistics(col_stats(hms, db, "p", [long_obj(hms)], "ds=b"))
+    req = T.GetPartitionsByNamesRequest(db_name=db, tbl_name="p", names=["ds=a", "ds=b"], get_col_stats=True,
+                                        engine="hive")
+    a, b = hms.client.get_partitions_by_names_req(req).partitions
+    assert (a.values, a.colStats) == (["a"], None)
+    assert (b.values, b.colStats.statsDesc.partName, b.colStats.statsObj) == (["b"], "ds=b", [long_obj(hms)])
+    b.colStats = None
+    assert b == hms.client.get_partition(db, "p", ["b"])
