@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from metastore.column_stats import ColumnStats
-from metastore.exceptions import MetaError, NoSuchObjectError
+from metastore.exceptions import MetaError, NoSuchObjectError, RetryableStoreError
 from metastore.names import canonical_partition_names
 from metastore.store import codec
 from metastore.store.schema import databases, partition_column_stats, partitions, table_column_stats, tables
@@ -91,6 +92,17 @@ class SqlStatistics:
                 found[name] = pid
         return found
 
+    @contextmanager
+    def _writing(self, db: str, table: str) -> Iterator[Connection]:
+        """A write transaction; two writers inserting the same statistic at once: the loser retries."""
+        try:
+            with self.catalog._write() as conn:  # noqa: SLF001 - the catalog's own transaction helper
+                yield conn
+        except sa.exc.IntegrityError:
+            raise RetryableStoreError(
+                f"Statistics of {db}.{table} were written by another client during this call; retry the call"
+            ) from None
+
     def _wire(self, stats: ColumnStats) -> bytes | None:
         encoder = self.catalog.encoder
         return encoder.column_stats(stats) if encoder is not None else None
@@ -116,7 +128,7 @@ class SqlStatistics:
                   merge: Merge | None = None) -> None:
         """Replace (or with ``merge``, merge into) the statistics of these columns of a table."""
         cols = [s.col_name for s in stats]
-        with self.catalog._write() as conn:  # noqa: SLF001 - the catalog's own transaction helper
+        with self._writing(db, table) as conn:
             tbl_id = self._table(conn, db, table).id
             where = sa.and_(_ts.tbl_id == tbl_id, _ts.engine == engine, _ts.col_name.in_(cols))
             if merge is not None:
@@ -128,7 +140,7 @@ class SqlStatistics:
     def put_partitions(self, db: str, table: str, stats: dict[str, Sequence[ColumnStats]], engine: str,
                        last_analyzed: int, merge: Merge | None = None) -> None:
         """Replace (or merge into) column statistics of several partitions of one table, by partition name."""
-        with self.catalog._write() as conn:  # noqa: SLF001
+        with self._writing(db, table) as conn:
             trow = self._table(conn, db, table)
             ids = self._partition_ids(conn, trow, list(stats))
             keys = [k.name for k in codec.load_columns(trow.partition_keys)]

@@ -4,6 +4,8 @@ and drops of tables, partitions and columns; the errors clients get for bad requ
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 # (column, Hive type, kind, data); timestamp statistics exist only in Hive 4's IDL.
@@ -324,3 +326,35 @@ def test_get_partitions_by_names_req_with_column_stats(hms):
     assert (b.values, b.colStats.statsDesc.partName, b.colStats.statsObj) == (["b"], "ds=b", [long_obj(hms)])
     b.colStats = None
     assert b == hms.client.get_partition(db, "p", ["b"])
+
+
+def test_concurrent_writers_of_one_statistic(hms):
+    """Writers racing on one column: each call applies whole or asks for a retry; one value wins."""
+    if hms.gen != "hive4":
+        pytest.skip("one generation is enough for a server-side race")
+    db = kinds_table(hms)
+    errors: list[BaseException] = []
+    retries = []
+
+    def writer(seed: int) -> None:
+        with hms.connection() as client:
+            for i in range(8):
+                stats = col_stats(hms, db, "t", [long_obj(hms, low=seed * 100 + i, high=seed * 100 + i)])
+                while True:
+                    try:
+                        client.update_table_column_statistics(stats)
+                        break
+                    except hms.T.MetaException as e:
+                        if "retry the call" not in e.message:
+                            errors.append(e)
+                            return
+                        retries.append(e.message)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    final = table_stats(hms, db, "t", ["l"])["l"].statsData.longStats
+    assert final.lowValue == final.highValue and final.lowValue % 100 == 7  # some writer's last value
