@@ -1,6 +1,6 @@
 # metahive developer commands.  Everything runs from the virtualenv in .venv.
 #   make venv    create .venv and install the package with its dev extras
-#   make run     upgrade the SQLite catalog and serve the metastore on $(HOST):$(PORT)
+#   make run     upgrade the SQLite catalog, crawl samples/lake once, serve the metastore on $(HOST):$(PORT)
 #   make test    install system deps if missing (Java, PostgreSQL), then run pytest
 #   make lint    ruff check
 #   make clean   remove caches and build output (distclean also removes .venv)
@@ -20,7 +20,7 @@ PORT      ?= 9083
 DB        ?= sqlite:///metahive.db
 WAREHOUSE ?= ./warehouse
 
-.PHONY: venv run test lint system-deps clean distclean
+.PHONY: venv run samples test lint system-deps clean distclean
 
 venv: $(VENV)/.installed
 
@@ -42,7 +42,21 @@ $(VENV)/.installed-runtime: pyproject.toml | $(VENV_PY)
 
 run: $(VENV)/.installed-runtime
 	$(VENV)/bin/metahive db upgrade --db '$(DB)'
+	@$(MAKE) --no-print-directory samples
 	$(VENV)/bin/metahive serve --host '$(HOST)' --port '$(PORT)' --db '$(DB)' --warehouse '$(WAREHOUSE)'
+
+# The first `make run` on a catalog crawls the bundled sample lake (samples/lake, written by
+# scripts/make_sample_lake.py) into the `samples` database; a stamp per catalog URL keeps it to once.
+SAMPLES_STAMP = .samples-crawled-$(shell printf '%s' '$(DB)' | cksum | cut -d' ' -f1)
+
+samples: $(VENV)/.installed-runtime
+	@if [ -f '$(SAMPLES_STAMP)' ]; then \
+	  echo "samples: already crawled into this catalog ($(SAMPLES_STAMP))"; \
+	elif $(VENV)/bin/metahive crawl --help >/dev/null 2>&1; then \
+	  $(VENV)/bin/metahive crawl samples/lake --database samples --db '$(DB)' && touch '$(SAMPLES_STAMP)'; \
+	else \
+	  echo "note: this metahive has no 'crawl' command yet; samples/lake was not crawled"; \
+	fi
 
 system-deps:
 	bash scripts/ensure-system-deps.sh
@@ -54,7 +68,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .samples-crawled-*
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
@@ -86,3 +100,14 @@ BACKEND ?= sqlite
 .PHONY: bench-stats
 bench-stats: $(VENV)/.installed system-deps
 	$(VENV_PY) bench/statistics_bench.py --backend '$(BACKEND)'
+
+# ---- operations (docs/operations.md) ----------------------------------------------------------
+#   make bench-ops   get_table latency with metrics off / on (instrumentation overhead)
+#   make docs        regenerate docs/cli.md from the CLI
+.PHONY: bench-ops docs
+
+bench-ops: $(VENV)/.installed
+	$(VENV_PY) bench/instrumentation.py
+
+docs: $(VENV)/.installed
+	$(VENV_PY) scripts/gen_cli_docs.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 UNKNOWN = "UNKNOWN"
 
@@ -39,6 +40,11 @@ class Sample:
     size: int | None = None
     read_range: Callable[[int, int], bytes] | None = None
 
+    @property
+    def complete(self) -> bool:
+        """True when ``head`` is the whole file, so its last record is not cut off."""
+        return self.size is not None and len(self.head) >= self.size
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -62,6 +68,42 @@ class Classification:
     @property
     def known(self) -> bool:
         return self.classification != UNKNOWN and self.certainty > 0.0
+
+    def serde_parameters_at(self, location: str) -> dict[str, str]:
+        """SerDe parameters for a table at ``location``.
+
+        Tables registered for Spark's data-source readers (JSON, XML: table parameter
+        ``spark.sql.sources.provider``) find their files through the SerDe parameter ``path``,
+        not the storage descriptor's location, so it is added here.
+        """
+        params = dict(self.serde_parameters)
+        if "spark.sql.sources.provider" in self.table_parameters:
+            params["path"] = location
+        return params
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """Bounds on what a classifier may read (Glue's defaults: 1 MB or 1,000 records)."""
+
+    sample_bytes: int = 1024 * 1024  # at most this many (decompressed) bytes of a file's head
+    max_records: int = 1000  # at most this many records are parsed for the schema
+    max_footer_bytes: int = 16 * 1024 * 1024  # Parquet/ORC metadata larger than this is refused
+    max_nesting: int = 64  # deeper values become string (the metastore accepts 100 levels)
+
+    def __post_init__(self) -> None:
+        if self.sample_bytes < 64:
+            raise ValueError(f"sample_bytes must be at least 64, got {self.sample_bytes}")
+        if self.max_records < 1:
+            raise ValueError(f"max_records must be at least 1, got {self.max_records}")
+
+
+class Classifier(Protocol):
+    """Anything with a name that turns a bounded sample into a Classification."""
+
+    name: str
+
+    def classify(self, sample: Sample, options: ClassifyOptions) -> Classification: ...
 
 
 def unknown(reason: str) -> Classification:

@@ -134,10 +134,21 @@ def partition_values_from_name(name: str, keys: Sequence[str]) -> list[str]:
     return [v for _, v in pairs]
 
 
+@lru_cache(maxsize=256)
+def _canonical_name_re(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """Matches names already in stored form: these keys in order, values needing no escaping."""
+    value = "[^" + re.escape("".join(sorted(_ESCAPED))) + "]+"
+    return re.compile("/".join(re.escape(escape_path_name(k)) + "=" + value for k in keys))
+
+
 def canonical_partition_names(keys: Sequence[str], names: Iterable[str]) -> list[str]:
     """Names re-escaped the way they are stored; names of other key lists are dropped (no match)."""
     result = []
+    canonical = _canonical_name_re(tuple(keys)).fullmatch
     for name in dict.fromkeys(names):
+        if canonical(name):  # the usual case (clients send names they got from us): no re-escaping
+            result.append(name)
+            continue
         try:
             pairs = parse_partition_name(name)
         except MetaError:

@@ -12,6 +12,7 @@ import copy
 import time
 from collections.abc import Sequence
 
+from metastore.audit.trail import AuditTrail
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, TableUpdate
 from metastore.exceptions import (
     ConfigValSecurityError,
@@ -75,6 +76,7 @@ class HiveMetastore:
         self.partition_limit = int(self.config.get(PARTITION_LIMIT_KEY, "-1"))
         self.locks = HiveLocks.for_catalog(catalog, self.config)  # lock/check_lock/unlock/...
         self.statistics = HiveStatistics(self)  # update/get/delete_*_column_statistics
+        self.audit = AuditTrail.for_catalog(catalog, self.config)  # change history and notifications
 
     # -- bootstrap --------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import crawlers.store  # noqa: F401 - the crawler's tables share the catalog's MetaData
 from metastore.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metastore import model
+from metastore.audit.context import set_actor
 from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import check_catalog, parse_partition_name
@@ -19,6 +20,7 @@ from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
 from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
 from metastore.wire.idl import hms
 from metastore.wire.lock_methods import LockMethods
+from metastore.wire.notification_methods import NotificationMethods
 from metastore.wire.statistics_methods import StatisticsMethods
 from metastore.wire.txn_methods import TxnMethods
 
@@ -48,17 +50,19 @@ def _max(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
+class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMethods):
     def __init__(self, metastore: HiveMetastore, session: Session) -> None:
         self.ms = metastore
         self.session = session
         self.t = hms()
+        set_actor(session.user or session.address or None)  # the connection's thread: audit actor
 
     # -- connection / fb303 -----------------------------------------------------------------------
 
     def set_ugi(self, user_name: str, group_names: Sequence[str] | None) -> list[str]:
         self.session.user = user_name
         self.session.groups = list(group_names or [])
+        set_actor(user_name or self.session.address or None)
         return [*self.session.groups, user_name]
 
     def shutdown(self) -> None:
@@ -216,12 +220,12 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
     def _encoded(self, db: str, table: str, **query: Any) -> EncodedValue:
         enc = self.ms.list_partitions_encoded(db, table, **query)
         if enc.served is not None:  # a cached whole-table listing, assembled by an earlier call
-            return as_list(iter(enc.served))
+            return as_list(iter(enc.served), len(enc.bodies))
         chunks = partition_list(enc.db_name, enc.table_name, enc.bodies, enc.cd_ids, enc.columns)
         if enc.cached:
             enc.served = list(chunks)
-            return as_list(iter(enc.served))
-        return as_list(chunks)
+            return as_list(iter(enc.served), len(enc.bodies))
+        return as_list(chunks, len(enc.bodies))
 
     def _parts(self, parts: Sequence[Any] | None) -> list[model.Partition]:
         result = []
@@ -384,12 +388,3 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods):
 
     def drop_function(self, dbName: str, funcName: str) -> None:  # noqa: N803
         self.ms.drop_function(dbName, funcName)
-
-    # -- notifications (no event log yet: an empty, valid answer) ---------------------------------
-
-    def get_current_notificationEventId(self) -> Any:  # noqa: N802
-        return self.t.CurrentNotificationEventId(eventId=0)
-
-    def get_next_notification(self, rqst: Any) -> Any:
-        return self.t.NotificationEventResponse(events=[])
-
