@@ -81,7 +81,7 @@ class HiveStatistics:
                 if owner.part_name is None:
                     self.store.put_table(db, name, self._validated(table, stats), engine,
                                          owner.last_analyzed or now, merge_fn)
-            parts: dict[str, list[ColumnStats]] = {}
+            parts: dict[str, dict[str, ColumnStats]] = {}  # a column sent twice for a partition: last wins
             analyzed = now
             for owner, stats in group:
                 if owner.part_name is not None:
@@ -89,10 +89,11 @@ class HiveStatistics:
                         raise InvalidInputError(
                             f"Table {db}.{name} is not partitioned; send its statistics with isTblLevel=true"
                         )
-                    parts.setdefault(owner.part_name, []).extend(self._validated(table, stats))
+                    parts.setdefault(owner.part_name, {}).update((s.col_name, s) for s in self._validated(table, stats))
                     analyzed = owner.last_analyzed or analyzed
             if parts:
-                self.store.put_partitions(db, name, parts, engine, analyzed, merge_fn)
+                self.store.put_partitions(db, name, {p: list(c.values()) for p, c in parts.items()}, engine,
+                                          analyzed, merge_fn)
 
     # -- reads ------------------------------------------------------------------------------------
 

@@ -358,3 +358,13 @@ def test_concurrent_writers_of_one_statistic(hms):
     assert errors == []
     final = table_stats(hms, db, "t", ["l"])["l"].statsData.longStats
     assert final.lowValue == final.highValue and final.lowValue % 100 == 7  # some writer's last value
+
+
+def test_one_partition_twice_in_a_request(hms):
+    db = partitioned(hms)
+    T = hms.T
+    first = col_stats(hms, db, "p", [long_obj(hms, low=1), stats_obj(hms, *KIND_COLUMNS[3])], "ds=a")
+    second = col_stats(hms, db, "p", [long_obj(hms, low=2)], "ds=a")
+    assert hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[first, second], **engine(hms)))
+    got = part_stats(hms, db, "p", ["ds=a"], ["l", "s"])["ds=a"]
+    assert (got["l"], got["s"]) == (long_obj(hms, low=2), stats_obj(hms, *KIND_COLUMNS[3]))
