@@ -75,6 +75,7 @@ def test_get_table_req_and_catalog(hms):
         hms.client.get_table(f"@spark#{db}", "t")
     assert info.value.message == OTHER_CATALOG
     assert db in hms.client.get_databases("@hive#")
+    assert [m.tableName for m in hms.client.get_table_meta(f"@hive#{db}", "*", [])] == ["t"]
     objects = hms.client.get_table_objects_by_name_req(T.GetTablesRequest(dbName=db, tblNames=["t", "nosuch"]))
     assert [t.tableName for t in objects.tables] == ["t"]
     with pytest.raises(T.MetaException) as info:  # no NoSuchObjectException slot: a wrong catalog is no empty list
