@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from metastore.column_stats import ColumnStats
+from metastore.column_stats import ColumnStats, StatsWrite
 from metastore.exceptions import MetaError, NoSuchObjectError, RetryableStoreError
 from metastore.names import canonical_partition_names
 from metastore.store import codec
@@ -124,50 +124,57 @@ class SqlStatistics:
             raise MetaError("No reply encoder configured for encoded statistics")
         return self.catalog.encoder.column_stats(_to_stats(row))  # written without an encoder
 
-    def put_table(self, db: str, table: str, stats: Sequence[ColumnStats], engine: str, last_analyzed: int,
-                  merge: Merge | None = None) -> None:
-        """Replace (or with ``merge``, merge into) the statistics of these columns of a table."""
-        cols = [s.col_name for s in stats]
-        with self._writing(db, table) as conn:
-            tbl_id = self._table(conn, db, table).id
-            where = sa.and_(_ts.tbl_id == tbl_id, _ts.engine == engine, _ts.col_name.in_(cols))
-            if merge is not None:
-                old = {r.col_name: _to_stats(r) for r in conn.execute(sa.select(table_column_stats).where(where))}
-                stats = [merge(old[s.col_name], s) if s.col_name in old else s for s in stats]
-            conn.execute(table_column_stats.delete().where(where))
-            conn.execute(table_column_stats.insert(), self._rows(stats, engine, last_analyzed, tbl_id=tbl_id))
+    def put(self, writes: Sequence[StatsWrite], engine: str, merge: Merge | None = None) -> None:
+        """Replace (or with ``merge``, merge into) statistics of tables and partitions: one transaction."""
+        if not writes:
+            return
+        with self._writing(writes[0].db_name, writes[0].table_name) as conn:
+            for w in writes:
+                trow = self._table(conn, w.db_name, w.table_name)
+                if w.table_stats:
+                    self._put_table(conn, trow.id, w.table_stats, engine, w.last_analyzed, merge)
+                if w.partition_stats:
+                    self._put_partitions(conn, trow, w, engine, merge)
 
-    def put_partitions(self, db: str, table: str, stats: dict[str, Sequence[ColumnStats]], engine: str,
-                       last_analyzed: int, merge: Merge | None = None) -> None:
-        """Replace (or merge into) column statistics of several partitions of one table, by partition name."""
-        with self._writing(db, table) as conn:
-            trow = self._table(conn, db, table)
-            ids = self._partition_ids(conn, trow, list(stats))
-            keys = [k.name for k in codec.load_columns(trow.partition_keys)]
-            canonical = dict(zip(stats, canonical_partition_names(keys, list(stats)), strict=True))
-            missing = [n for n in stats if canonical[n] not in ids]
-            if missing:
-                raise NoSuchObjectError(
-                    f"Partition {missing[0]} of {db}.{table} does not exist; add the partition before its statistics"
-                )
-            part_ids = [ids[canonical[n]] for n in stats]
-            cols = sorted({s.col_name for group in stats.values() for s in group})
-            old: dict[tuple[int, str], ColumnStats] = {}
-            if merge is not None:
-                for chunk in _chunks(part_ids):
-                    for r in conn.execute(sa.select(partition_column_stats).where(
-                            _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols))):
-                        old[(r.part_id, r.col_name)] = _to_stats(r)
-            rows = []
-            for name, group in stats.items():
-                pid = ids[canonical[name]]
-                merged = [merge(old[(pid, s.col_name)], s) if (pid, s.col_name) in old else s for s in group]
-                rows.extend(self._rows(merged, engine, last_analyzed, part_id=pid, tbl_id=trow.id))
+    def _put_table(self, conn: Connection, tbl_id: int, stats: Sequence[ColumnStats], engine: str,
+                   last_analyzed: int, merge: Merge | None) -> None:
+        cols = [s.col_name for s in stats]
+        where = sa.and_(_ts.tbl_id == tbl_id, _ts.engine == engine, _ts.col_name.in_(cols))
+        if merge is not None:
+            old = {r.col_name: _to_stats(r) for r in conn.execute(sa.select(table_column_stats).where(where))}
+            stats = [merge(old[s.col_name], s) if s.col_name in old else s for s in stats]
+        conn.execute(table_column_stats.delete().where(where))
+        conn.execute(table_column_stats.insert(), self._rows(stats, engine, last_analyzed, tbl_id=tbl_id))
+
+    def _put_partitions(self, conn: Connection, trow: Row, write: StatsWrite, engine: str,
+                        merge: Merge | None) -> None:
+        db, table, stats, last_analyzed = write.db_name, write.table_name, write.partition_stats, write.last_analyzed
+        ids = self._partition_ids(conn, trow, list(stats))
+        keys = [k.name for k in codec.load_columns(trow.partition_keys)]
+        canonical = dict(zip(stats, canonical_partition_names(keys, list(stats)), strict=True))
+        missing = [n for n in stats if canonical[n] not in ids]
+        if missing:
+            raise NoSuchObjectError(
+                f"Partition {missing[0]} of {db}.{table} does not exist; add the partition before its statistics"
+            )
+        part_ids = [ids[canonical[n]] for n in stats]
+        cols = sorted({s.col_name for group in stats.values() for s in group})
+        old: dict[tuple[int, str], ColumnStats] = {}
+        if merge is not None:
             for chunk in _chunks(part_ids):
-                conn.execute(partition_column_stats.delete().where(
-                    _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols)))
-            if rows:
-                conn.execute(partition_column_stats.insert(), rows)
+                for r in conn.execute(sa.select(partition_column_stats).where(
+                        _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols))):
+                    old[(r.part_id, r.col_name)] = _to_stats(r)
+        rows = []
+        for name, group in stats.items():
+            pid = ids[canonical[name]]
+            merged = [merge(old[(pid, s.col_name)], s) if (pid, s.col_name) in old else s for s in group]
+            rows.extend(self._rows(merged, engine, last_analyzed, part_id=pid, tbl_id=trow.id))
+        for chunk in _chunks(part_ids):
+            conn.execute(partition_column_stats.delete().where(
+                _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols)))
+        if rows:
+            conn.execute(partition_column_stats.insert(), rows)
 
     def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str,
                   encoded: bool = False) -> list[Any]:

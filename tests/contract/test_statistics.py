@@ -368,3 +368,18 @@ def test_one_partition_twice_in_a_request(hms):
     assert hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[first, second], **engine(hms)))
     got = part_stats(hms, db, "p", ["ds=a"], ["l", "s"])["ds=a"]
     assert (got["l"], got["s"]) == (long_obj(hms, low=2), stats_obj(hms, *KIND_COLUMNS[3]))
+
+
+def test_a_request_applies_whole_or_not_at_all(hms):
+    db = partitioned(hms)
+    T = hms.T
+    good = col_stats(hms, db, "p", [long_obj(hms)], "ds=a")
+    table_level = col_stats(hms, db, "p", [long_obj(hms)])
+    missing = col_stats(hms, db, "p", [long_obj(hms)], "ds=nope")
+    with pytest.raises(T.NoSuchObjectException):
+        hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[table_level, good, missing], **engine(hms)))
+    bad_column = col_stats(hms, db, "p", [long_obj(hms, col="nosuch")], "ds=b")
+    with pytest.raises(T.MetaException):
+        hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[good, bad_column], **engine(hms)))
+    assert part_stats(hms, db, "p", ["ds=a", "ds=b"], ["l"]) == {}
+    assert table_stats(hms, db, "p", ["l"]) == {}
