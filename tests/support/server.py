@@ -45,13 +45,12 @@ class RunningServer:
 
 
 def start_server(db_url: str, warehouse: Path, workdir: Path, *, workers: int = 2, timeout: float = 60,
-                 log_level: str | None = None) -> RunningServer:
+                 extra_args: tuple[str, ...] = ()) -> RunningServer:
     port = free_port()
     log_path = workdir / f"metahive-{port}.log"
     cmd = [sys.executable, "-m", "metastore.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--db", db_url, "--warehouse", str(warehouse), "--workers", str(workers)]
-    if log_level:  # DEBUG logs every call's method name ("<method> took N ms")
-        cmd += ["--log-level", log_level]
+    cmd += list(extra_args)  # more `metahive serve` options
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
