@@ -78,10 +78,12 @@ distclean: clean
 #   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+#   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
+#   make bench-audit    what the schema-change audit costs: alter_table with/without recording, history, changes
 #   make bench-stats    column-statistics RPC latency (BACKEND=sqlite|postgres)
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-audit
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -101,6 +103,12 @@ BACKEND ?= sqlite
 bench-stats: $(VENV)/.installed system-deps
 	$(VENV_PY) bench/statistics_bench.py --backend '$(BACKEND)'
 
+bench-classify: $(VENV)/.installed
+	$(VENV_PY) bench/classifier_bench.py
+
+bench-audit: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/audit_bench.py
+
 # ---- operations (docs/operations.md) ----------------------------------------------------------
 #   make bench-ops   get_table latency with metrics off / on (instrumentation overhead)
 #   make docs        regenerate docs/cli.md from the CLI
@@ -111,3 +119,18 @@ bench-ops: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(VENV_PY) scripts/gen_cli_docs.py
+
+# ---- reliability (docs/reliability.md) -----------------------------------------------------------
+#   make bench-load   16 clients of mixed reads/writes against one server for LOAD_SECONDS (default 300)
+#   make fuzz         the fuzz properties of tests/reliability/test_fuzz.py with FUZZ_EXAMPLES each
+LOAD_SECONDS  ?= 300
+LOAD_BACKEND  ?= postgres
+FUZZ_EXAMPLES ?= 20000
+
+.PHONY: bench-load fuzz
+
+bench-load: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/load_bench.py --clients 16 --seconds $(LOAD_SECONDS) --backend $(LOAD_BACKEND)
+
+fuzz: $(VENV)/.installed
+	METAHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV_PY) -m pytest tests/reliability/test_fuzz.py -q

@@ -2,8 +2,9 @@
 
 1. alter_table latency with and without recording: the in-process handler stack (Thrift adapter ->
    HMS semantics -> store, as a server worker runs it, minus the socket) on a 20-column table; every
-   call changes one table parameter, so every recorded call writes a change record. Rounds alternate
-   recording on/off so background load hits both alike. Target: recording adds at most 20%.
+   call changes one table parameter, so every recorded call writes a change record. Calls alternate
+   recording on/off one by one, so background load hits both alike. Then the same as a client sees
+   it: two real servers (recording on / off) and hmsclient. Target: recording adds at most 20%.
 2. ``audit history`` of a table with 10,000 versions (rows made with one bulk INSERT ... SELECT from
    generate_series, definitions included), whole and the newest 100.
 3. ``audit changes --since 7d`` (newest 100, also filtered by kind / database) and the "columns dropped
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -59,12 +61,15 @@ def _ms(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _time(call: Callable[[], Any], n: int) -> list[float]:
+def _time(call: Callable[[], Any], n: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock seconds per call; this process's CPU seconds per call appended to ``cpu``."""
     samples = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         call()
         samples.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return samples
 
 
@@ -87,11 +92,71 @@ def bench_alter(handler: ThriftHandler, rounds: int, per_round: int) -> dict[str
 
     _time(alter, 50)  # warm-up
     samples: dict[bool, list[float]] = {True: [], False: []}
-    for r in range(rounds):
-        for enabled in ((True, False) if r % 2 == 0 else (False, True)):
-            log.settings = AuditSettings(enabled=enabled)
-            samples[enabled] += _time(alter, per_round)
+    for i in range(rounds * per_round * 2):  # alternate call by call: load swings hit both alike
+        enabled = i % 2 == (i // (2 * per_round)) % 2  # and swap which goes first every round
+        log.settings = AuditSettings(enabled=enabled)
+        samples[enabled] += _time(alter, 1)
     log.settings = AuditSettings()
+    on, off = _ms(samples[True]), _ms(samples[False])
+    return {"recording": on, "not_recording": off,
+            "overhead_p50_pct": round((on["p50_ms"] / off["p50_ms"] - 1) * 100, 1),
+            "overhead_mean_pct": round((on["mean_ms"] / off["mean_ms"] - 1) * 100, 1)}
+
+
+def bench_alter_thrift(url: str, engine: sa.Engine, workdir: Path, calls: int) -> dict[str, Any]:
+    """The same through real servers and a Thrift client (hmsclient): what a client sees.
+
+    Two ``metahive serve`` processes (one worker each) on the same database, one with recording off
+    (``[hive] "metahive.audit.enabled" = "false"`` in its config file); calls alternate between them.
+    """
+    from hmsclient import hmsclient
+    from hmsclient.genthrift.hive_metastore import ttypes as tt
+
+    from tests.support.server import start_server
+
+    config = workdir / "no-audit.toml"
+    config.write_text('[hive]\n"metahive.audit.enabled" = "false"\n')
+    servers = {}
+    for enabled in (True, False):
+        (workdir / str(enabled)).mkdir()
+        if not enabled:
+            os.environ["METAHIVE_CONFIG"] = str(config)
+        try:
+            servers[enabled] = start_server(url, workdir / "wh", workdir / str(enabled), workers=1)
+        finally:
+            os.environ.pop("METAHIVE_CONFIG", None)
+    try:
+        clients = {e: hmsclient.HMSClient(host=s.host, port=s.port) for e, s in servers.items()}
+        tables = {}
+        for enabled, client in clients.items():
+            client.open()
+            client.set_ugi("bench", [])
+            cols = [tt.FieldSchema(name=f"c{i}", type="string", comment=f"column {i}") for i in range(20)]
+            sd = tt.StorageDescriptor(cols=cols, serdeInfo=tt.SerDeInfo(
+                serializationLib="org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", parameters={}), parameters={})
+            name = f"thrift_{'on' if enabled else 'off'}"
+            client.create_table(tt.Table(tableName=name, dbName="bench", sd=sd, parameters={}, partitionKeys=[],
+                                         tableType="EXTERNAL_TABLE"))
+            tables[enabled] = client.get_table("bench", name)
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(calls * 2 + 100):
+            enabled = i % 2 == 0
+            table = tables[enabled]
+            table.parameters = {**table.parameters, "step": str(i)}
+            t0 = time.perf_counter()
+            clients[enabled].alter_table("bench", table.tableName, table)
+            if i >= 100:  # the first 50 each: warm-up
+                samples[enabled].append(time.perf_counter() - t0)
+        for client in clients.values():
+            client.close()
+    finally:
+        for server in servers.values():
+            server.stop()
+    with engine.connect() as conn:  # the servers did (not) record, as configured
+        recorded = dict(conn.execute(sa.text(
+            "SELECT table_name, count(*) FROM mh_changes WHERE operation = 'ALTER_TABLE' "
+            "AND table_name IN ('thrift_on', 'thrift_off') GROUP BY table_name")).all())
+    assert recorded == {"thrift_on": calls + 50}, recorded
     on, off = _ms(samples[True]), _ms(samples[False])
     return {"recording": on, "not_recording": off,
             "overhead_p50_pct": round((on["p50_ms"] / off["p50_ms"] - 1) * 100, 1),
@@ -126,6 +191,23 @@ def load_changes(engine: sa.Engine, rows: int) -> None:
         conn.execute(sa.text("ANALYZE mh_changes"))
 
 
+def _plans(week_ago: int) -> dict[str, str]:
+    """The SQL behind the timed reads, to show which index each one uses."""
+    return {
+        "history all": "SELECT id, version, diff FROM mh_changes WHERE db_name = 'bench' "
+                       "AND table_name = 'history' ORDER BY id DESC",
+        "history newest 100": "SELECT id, version, diff FROM mh_changes WHERE db_name = 'bench' "
+                              "AND table_name = 'history' ORDER BY id DESC LIMIT 100",
+        "changes --since 7d": f"SELECT id, diff FROM mh_changes WHERE event_time >= {week_ago} ORDER BY id DESC LIMIT 100",
+        "changes --since 7d --database --actor": f"SELECT id, diff FROM mh_changes WHERE event_time >= {week_ago} "
+                                                 "AND db_name = 'db7' AND actor = 'user7' ORDER BY id DESC LIMIT 100",
+    }
+
+
+def _plan(conn: sa.Connection, query: str) -> str:
+    return "\n".join(r[0] for r in conn.execute(sa.text("EXPLAIN ANALYZE " + query)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
@@ -136,7 +218,8 @@ def main() -> None:
     args = parser.parse_args()
 
     pg = provision_postgres()
-    results: dict[str, Any] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: dict[str, Any] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "load_average_at_start": os.getloadavg()[0]}
     try:
         url = pg.create_database()
         engine = create_engine(url)
@@ -148,6 +231,9 @@ def main() -> None:
 
         results["alter_table"] = bench_alter(handler, args.rounds, args.per_round)
         print("alter_table:", json.dumps(results["alter_table"]), flush=True)
+        results["alter_table_thrift"] = bench_alter_thrift(url, engine, Path(tempfile.mkdtemp(prefix="audit-bench-")),
+                                                           args.rounds * args.per_round)
+        print("alter_table through Thrift servers:", json.dumps(results["alter_table_thrift"]), flush=True)
 
         t0 = time.perf_counter()
         load_history(engine, ms, args.versions)
@@ -177,11 +263,15 @@ def main() -> None:
                 conn.execute(view, {"since": week_ago}).all()
 
             queries[f"view: columns dropped/retyped last week ({view_rows} rows)"] = run_view
+            results["plans"] = {name: _plan(conn, query) for name, query in _plans(week_ago).items()}
             results["queries"] = {}
             for name, call in queries.items():
                 call()  # warm
-                results["queries"][name] = _ms(_time(call, args.repeat))
+                cpu: list[float] = []
+                results["queries"][name] = _ms(_time(call, args.repeat, cpu))
+                results["queries"][name]["client_cpu_p50_ms"] = round(statistics.median(cpu) * 1000, 3)
                 print(f"{name}: {results['queries'][name]}", flush=True)
+        results["load_average_at_end"] = os.getloadavg()[0]
         results["rows"] = {"history_versions": args.versions, "change_records": args.changes + args.versions}
         catalog.dispose()
         engine.dispose()

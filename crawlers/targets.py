@@ -7,10 +7,12 @@ trail on the server sees who wrote.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlparse
 
+from metastore.audit.context import acting_as
 from metastore.exceptions import NoSuchObjectError
 from metastore.model import Database, Partition, Table
 
@@ -59,6 +61,15 @@ def _batches(items: Sequence, size: int = BATCH):  # noqa: ANN202
         yield items[i:i + size]
 
 
+def _as_crawler(method: Callable) -> Callable:
+    """Attribute an in-process write to ``self.user`` in the audit trail (the Thrift path uses set_ugi)."""
+    @functools.wraps(method)
+    def write(self: MetahiveTarget, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with acting_as(self.user):
+            return method(self, *args, **kwargs)
+    return write
+
+
 class MetahiveTarget(Target):
     """metahive's catalog database, through the HMS semantics layer (same rules as a Thrift client)."""
 
@@ -70,6 +81,7 @@ class MetahiveTarget(Target):
         self.hms.ensure_default_database()
         self.user = user
 
+    @_as_crawler
     def ensure_database(self, name: str) -> None:
         try:
             self.hms.get_database(name)
@@ -85,23 +97,29 @@ class MetahiveTarget(Target):
     def partitions(self, db: str, table: str) -> list[Partition]:
         return self.hms.get_partitions(db, table)
 
+    @_as_crawler
     def create_table(self, table: Table) -> None:
         self.hms.create_table(table, self.user)
 
+    @_as_crawler
     def alter_table(self, table: Table) -> None:
         self.hms.alter_table(table.db_name, table.table_name, table)
 
+    @_as_crawler
     def drop_table(self, db: str, name: str) -> None:
         self.hms.drop_table(db, name, delete_data=False)
 
+    @_as_crawler
     def add_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
         for batch in _batches(parts):
             self.hms.add_partitions(db, table, batch)
 
+    @_as_crawler
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
         for batch in _batches(parts):
             self.hms.alter_partitions(db, table, batch)
 
+    @_as_crawler
     def drop_partitions(self, db: str, table: str, names: Sequence[str]) -> None:
         for batch in _batches(names):
             self.hms.drop_partitions(db, table, batch, delete_data=False, if_exists=True)

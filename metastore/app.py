@@ -16,10 +16,11 @@ from metastore.hms.service import HiveMetastore
 from metastore.observability import calls, metrics
 from metastore.observability.endpoints import OpsServer, database_ready
 from metastore.store import migrate
-from metastore.store.engine import create_engine, is_sqlite
+from metastore.store.engine import create_engine, is_sqlite, wait_for_database
 from metastore.store.sql_catalog import SqlCatalog
 from metastore.warehouse import Warehouse
 from metastore.wire.encoded import WireEncoder
+from metastore.wire.guard import ConnectionSecurity, build_security
 from metastore.wire.server import ServerOptions, serve
 
 log = logging.getLogger("metahive")
@@ -44,11 +45,12 @@ def schema_problem(current: str | None, head: str, db_url: str) -> str | None:
             "version, or restore the database from the backup taken before the upgrade")
 
 
-def prepare_database(db_url: str, *, auto_create: bool = True) -> None:
+def prepare_database(db_url: str, *, auto_create: bool = True, wait_seconds: float = 0) -> None:
     """Create the schema on an empty database; refuse a database at another revision."""
     ensure_sqlite_folder(db_url)
     engine = create_engine(db_url)
     try:
+        wait_for_database(engine, wait_seconds)
         current, head = migrate.current_revision(engine), migrate.head_revision()
         if current is None and auto_create:
             log.info("empty catalog database: creating schema revision %s", head)
@@ -77,14 +79,25 @@ def build_metastore(db_url: str, warehouse: str, config: dict[str, str] | None =
 def run_server(settings: Settings) -> None:
     """Check the schema, then serve with metrics and health endpoints when ``metrics_port`` is set."""
     db_url, warehouse, config = settings.db, settings.warehouse, settings.metastore_config()
-    prepare_database(db_url)
+    security = security_from(settings)  # validated before touching the database
+    prepare_database(db_url, wait_seconds=settings.db_wait)
     bootstrap = build_metastore(db_url, warehouse, config)
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
     log.info("catalog %s, warehouse %s", mask_url(db_url), bootstrap.warehouse.root)
-    options = ServerOptions(settings.host, settings.port, settings.effective_workers(), settings.shutdown_timeout)
+    options = ServerOptions(settings.host, settings.port, settings.effective_workers(), settings.shutdown_timeout,
+                            security)
     with observability(settings) as in_child:
         serve(options, lambda: build_metastore(db_url, warehouse, config), in_child)
+
+
+def security_from(settings: Settings) -> ConnectionSecurity:
+    """TLS, SASL and authorisation, wire limits and location roots from the settings."""
+    return build_security(
+        warehouse=settings.warehouse, tls_cert=settings.tls_cert or None, tls_key=settings.tls_key or None,
+        auth=settings.auth, users_file=settings.users_file or None, max_message_size=settings.max_message_size,
+        read_timeout=settings.read_timeout, location_roots=settings.location_root_list(),
+    )
 
 
 @contextmanager

@@ -70,8 +70,9 @@ def resolve(config_file: str | None, hive_site: str | None, flags: dict[str, Any
 
 
 SERVE_SETTINGS = ("host", "port", "db", "warehouse", "workers", "limit_partition_request", "audit_max_versions",
-                  "shutdown_timeout",
-                  "log_level", "log_format", "metrics_port", "metrics_host", "slow_rpc_ms")
+                  "shutdown_timeout", "log_level", "log_format", "metrics_port", "metrics_host", "slow_rpc_ms",
+                  "tls_cert", "tls_key", "auth", "users_file", "location_roots", "max_message_size", "read_timeout",
+                  "db_wait")
 
 
 @main.command()
@@ -89,11 +90,15 @@ def serve(config_file: str | None, hive_site: str | None, **flags: Any) -> None:
     """
     from metastore.app import SchemaMismatch, run_server
     from metastore.observability.logs import configure_logging
+    from metastore.wire.guard import SecurityConfigError
+    from metastore.wire.tls import TlsConfigError
 
     settings = resolve(config_file, hive_site, flags).settings
     configure_logging(settings.log_level, settings.log_format)
     try:
         run_server(settings)
+    except (SecurityConfigError, TlsConfigError) as e:  # TLS files, users file, limits
+        fail(str(e))
     except SchemaMismatch as e:
         fail(str(e))
     except OSError as e:
@@ -246,11 +251,15 @@ def check(config_file: str | None, hive_site: str | None, **flags: Any) -> None:
 
 # Feature areas register their own command groups here, one line each, from their own modules
 # (e.g. ``from crawlers.cli import crawl; main.add_command(crawl)``), so cli.py stays small.
+from classifiers.cli import classify_command  # noqa: E402
 from crawlers.cli import register as _register_crawlers  # noqa: E402
 from metastore.audit.cli import audit  # noqa: E402
+from metastore.security.cli import user  # noqa: E402
 
 _register_crawlers(main)
 main.add_command(audit)
+main.add_command(user)
+main.add_command(classify_command)
 
 
 if __name__ == "__main__":

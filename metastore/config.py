@@ -63,7 +63,19 @@ class Settings:
     metrics_port: int = setting(0, "HTTP port for /metrics, /healthz and /readyz; 0: off.")
     metrics_host: str = setting("127.0.0.1", "Address the metrics/health HTTP server listens on.")
     slow_rpc_ms: float = setting(1000.0, "Log one line for every call slower than this; 0: off.")
-    # -- security (issue 8: TLS, SASL, authorisation settings go here) ----------------------------
+    # -- security and limits (metastore/wire/guard.py, docs/reliability.md) ------------------------
+    tls_cert: str = setting("", "PEM certificate (chain) for TLS on the Thrift port; empty: plain TCP.")
+    tls_key: str = setting("", "PEM private key file for tls_cert.")
+    auth: str = setting("none", "sasl: SASL PLAIN username/password against users_file, with roles; "
+                                "none: no authentication (local development).")
+    users_file: str = setting("", "Users file managed with `metahive user add/remove/list`.")
+    location_roots: str = setting("", "Comma-separated roots that locations must lie under (the warehouse "
+                                      "is always allowed); empty: unrestricted.")
+    max_message_size: int = setting(100 * 1024 * 1024, "Largest request in bytes; bigger, malformed or "
+                                                       "over-nested requests close the connection.")
+    read_timeout: float = setting(30.0, "Seconds a client may stall in the middle of a request.")
+    db_wait: float = setting(300.0, "Seconds to keep retrying at start-up while the catalog database is "
+                                    "unreachable.")
     # -- crawlers (issue 5: schedules go here or in their own [crawlers] table) --------------------
     # -- Hive properties passed through to the metastore (get_config_value, hive.txn.timeout …) ----
     hive: dict[str, str] = field(default_factory=dict, metadata={
@@ -76,6 +88,9 @@ class Settings:
 
         return {**self.hive, "hive.metastore.limit.partition.request": str(self.limit_partition_request),
                 MAX_VERSIONS_KEY: str(self.audit_max_versions)}
+
+    def location_root_list(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.location_roots.split(",") if r.strip())
 
     def effective_workers(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -201,6 +216,8 @@ def _validate(s: Settings) -> None:
     for name in ("port", "metrics_port"):
         if not 0 <= getattr(s, name) <= 65535:
             raise ConfigError(f"{name} must be between 0 and 65535, got {getattr(s, name)}")
+    if s.auth not in ("none", "sasl"):
+        raise ConfigError(f"auth must be 'none' or 'sasl', got {s.auth!r}")
     if s.workers < 0:
         raise ConfigError(f"workers must be 0 (one per CPU) or more, got {s.workers}")
     if s.audit_max_versions < 0:

@@ -59,29 +59,67 @@ def split_catalog_prefix(db_name: str | None) -> str:
     return db_name or ""
 
 
-@lru_cache(maxsize=256)
-def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
-    """Hive's name pattern: alternatives split on ``|``, ``*`` means ``.*``, case-insensitive full match.
+_STAR, _ANY = object(), object()
 
-    Returns None for "match everything". A pattern that is not a valid regex is matched literally
-    rather than failing the call (the Java server fails; a listing that errors helps nobody).
+
+class NamePattern:
+    """A compiled Hive name pattern; ``fullmatch`` runs in O(len(name) x len(pattern)), never backtracks.
+
+    Hive documents only ``*`` (any characters) and ``|`` (alternatives) for name patterns; ``.``
+    also matches any one character, as the Java server's regex does (so ``.*`` is "one or more").
+    Everything else is literal. A regular expression engine is deliberately not used: a pattern
+    such as ``(a+)+b`` or ``*a*a*a*a*a*b`` would make it backtrack for hours on a long name.
+    """
+
+    def __init__(self, alternatives: list[tuple[object, ...]]) -> None:
+        self.alternatives = alternatives
+
+    def fullmatch(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(_glob_match(atoms, lowered) for atoms in self.alternatives)
+
+
+def _glob_match(atoms: tuple[object, ...], text: str) -> bool:
+    """Greedy wildcard matching with one backtrack point: linear in practice, O(n*m) at worst."""
+    i = j = 0
+    star, mark = -1, 0
+    n, m = len(text), len(atoms)
+    while i < n:
+        if j < m and (atoms[j] is _ANY or atoms[j] == text[i]):
+            i += 1
+            j += 1
+        elif j < m and atoms[j] is _STAR:
+            star, mark = j, i
+            j += 1
+        elif star != -1:
+            j = star + 1
+            mark += 1
+            i = mark
+        else:
+            return False
+    while j < m and atoms[j] is _STAR:
+        j += 1
+    return j == m
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str | None) -> NamePattern | None:
+    """Hive's name pattern: alternatives split on ``|``, ``*`` any characters, case-insensitive full match.
+
+    Returns None for "match everything".
     """
     if pattern is None or pattern.strip() in ("", "*", ".*"):
         return None
     alternatives = []
     for part in pattern.split("|"):
-        part = part.strip()
+        part = part.strip().lower()
         if not part:
             continue
-        regex = part.replace("*", ".*")
-        try:
-            re.compile(regex)
-        except re.error:
-            regex = re.escape(part)
-        alternatives.append(f"(?:{regex})")
+        atoms = tuple(_STAR if ch == "*" else _ANY if ch == "." else ch for ch in part)
+        alternatives.append(atoms)
     if not alternatives:
         return None
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    return NamePattern(alternatives)
 
 
 def filter_names(names: Iterable[str], pattern: str | None) -> list[str]:

@@ -97,13 +97,14 @@ def audit() -> None:
 
 @audit.command()
 @click.argument("table")
-@click.option("--limit", default=None, type=int, help="Only the newest N changes.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=0),
+              help="The newest N changes (a page, as Glue's GetTableVersions); 0: all.")
 @db_option
 @json_option
-def history(table: str, limit: int | None, db_url: str, as_json: bool) -> None:
+def history(table: str, limit: int, db_url: str, as_json: bool) -> None:
     """Changes and versions of DB.TABLE, newest first (following renames)."""
     with _metastore(db_url) as ms:
-        _print_changes(ms.audit.history(table, limit), as_json, f"history of {table}")
+        _print_changes(ms.audit.history(table, limit or None), as_json, f"history of {table}")
 
 
 @audit.command()

@@ -9,8 +9,7 @@ engines such as Spark rewrite identical definitions often.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from metastore.model import Database, FieldSchema, Partition, StorageDescriptor, Table
 
@@ -34,8 +33,9 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DiffItem:
+class DiffItem(NamedTuple):
+    """One thing that changed (a tuple: histories build tens of thousands of them per read)."""
+
     kind: str
     name: str | None = None
     old: str | None = None

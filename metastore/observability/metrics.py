@@ -158,6 +158,7 @@ class Metrics(NullMetrics):
         """In each serving process: fresh counts after a fork, and a thread that samples the
         connection pools and writes this process's file."""
         if os.getpid() != self.pid:
+            self.lock = threading.Lock()  # the parent's may have been held by its HTTP thread at fork
             self._reset()
         self.pools = [engine.pool for engine in engines]
         threading.Thread(target=self._flush_loop, name="metrics-flush", daemon=True).start()

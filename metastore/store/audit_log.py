@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,10 +33,12 @@ _INSERT_COLUMNS = ("event_time", "operation", "actor", "db_name", "table_name", 
 
 
 def _max_version(db: str, table: str) -> Any:
-    """The highest version under a name: an index-only max() on (db_name, table_name, version)."""
+    """The latest version under a name: the newest versioned row, found walking the
+    (db_name, table_name, id) index backwards (versions grow with ids under each name)."""
     return sa.func.coalesce(
-        sa.select(sa.func.max(_c.version))
-        .where(_c.db_name == sa.bindparam(db), _c.table_name == sa.bindparam(table))
+        sa.select(_c.version)
+        .where(_c.db_name == sa.bindparam(db), _c.table_name == sa.bindparam(table), _c.version.is_not(None))
+        .order_by(_c.id.desc()).limit(1)
         .scalar_subquery(), 0)
 
 
@@ -72,12 +74,19 @@ def _loads(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
-def _stored(row: Row | tuple[Any, ...], full: bool) -> StoredChange:
-    items = [DiffItem.from_doc(d) for d in json.loads(row[8])]
-    change = StoredChange(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], items)
+def _stored(rows: Sequence[Row | tuple[Any, ...]], full: bool) -> list[StoredChange]:
+    """Rows of ``_HEAD`` (+ before, after when ``full``) as changes; all diffs decoded in one call."""
+    if not rows:
+        return []
+    diffs = json.loads("[" + ",".join(r[8] for r in rows) + "]")
+    result = [
+        StoredChange(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], [DiffItem(**d) for d in diff])
+        for r, diff in zip(rows, diffs, strict=True)
+    ]
     if full:
-        change.before, change.after = _loads(row[9]), _loads(row[10])
-    return change
+        for change, r in zip(result, rows, strict=True):
+            change.before, change.after = _loads(r[9]), _loads(r[10])
+    return result
 
 
 class SqlAuditLog:
@@ -91,9 +100,19 @@ class SqlAuditLog:
 
     # -- writing (inside the caller's transaction) ------------------------------------------------
 
-    def record(self, conn: Connection, change: ChangeRecord | None) -> int | None:
-        """Append ``change`` (None: a no-op, nothing recorded); returns the event id."""
-        if change is None or not self.settings.enabled:
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled
+
+    def record(self, conn: Connection, build: Callable[[], ChangeRecord | None]) -> int | None:
+        """Append the change ``build()`` describes (None: a no-op, nothing recorded); returns its event id.
+
+        ``build`` is only called when recording is on, so a store without recording does no audit work.
+        """
+        if not self.settings.enabled:
+            return None
+        change = build()
+        if change is None:
             return None
         kind = ("rename" if change.renamed_from else "same") if change.versioned else None
         from_db, from_table = change.renamed_from or (None, None)
@@ -133,7 +152,7 @@ class SqlAuditLog:
         if tables:
             query = query.where(_c.table_name.in_(list(tables)))
         with self.catalog._read() as conn:  # noqa: SLF001
-            return [_stored(r, True) for r in conn.execute(query)]
+            return _stored(conn.execute(query).all(), True)
 
     def count_events(self, from_id: int, db: str, to_id: int | None = None, limit: int | None = None) -> int:
         query = sa.select(_c.id).where(_c.id > from_id, _c.db_name == db)
@@ -153,7 +172,7 @@ class SqlAuditLog:
             query = query.limit(limit)
         with self.catalog._read() as conn:  # noqa: SLF001
             rows = _fetch(conn, query)
-        return [_stored(r, False) for r in rows]
+        return _stored(rows, False)
 
     def change(self, event_id: int) -> StoredChange:
         """One change with its definitions."""
@@ -161,7 +180,7 @@ class SqlAuditLog:
             row = conn.execute(sa.select(*_FULL).where(_c.id == event_id)).first()
         if row is None:
             raise NoSuchObjectError(f"No change with event id {event_id} (it may have been cleaned up)")
-        return _stored(row, True)
+        return _stored([row], True)[0]
 
     def version(self, db: str, table: str, version: int) -> StoredChange:
         with self.catalog._read() as conn:  # noqa: SLF001
@@ -170,7 +189,7 @@ class SqlAuditLog:
         if row is None:
             raise NoSuchObjectError(
                 f"{db}.{table} has no version {version}; list its versions with `metahive audit history {db}.{table}`")
-        return _stored(row, True)
+        return _stored([row], True)[0]
 
     def latest_version(self, db: str, table: str) -> int | None:
         with self.catalog._read() as conn:  # noqa: SLF001
@@ -192,7 +211,7 @@ class SqlAuditLog:
         if run_id is not None:
             query = query.where(_c.run_id == run_id)
         with self.catalog._read() as conn:  # noqa: SLF001
-            return [_stored(r, False) for r in conn.execute(query)]
+            return _stored(_fetch(conn, query), False)
 
     # -- maintenance ------------------------------------------------------------------------------
 

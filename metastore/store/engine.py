@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from metastore.config import mask_url
+
+log = logging.getLogger("metahive.store")
+
+# PostgreSQL: fail a connection attempt to a dead server in seconds, and notice a vanished server on
+# an idle connection, rather than hanging a call for the kernel's TCP timeout.
+_PG_CONNECT_ARGS = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                    "keepalives_count": 3}
+
+
+def wait_for_database(engine: Engine, seconds: float) -> None:
+    """Connect, retrying with a log line each time while the database is unreachable, for up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    delay = 0.5
+    while True:
+        try:
+            with engine.connect():
+                return
+        except sa.exc.OperationalError as e:
+            left = deadline - time.monotonic()
+            reason = str(e.orig).strip().splitlines()[0] if e.orig else type(e).__name__
+            if left <= 0:
+                raise
+            log.warning("catalog database %s unreachable (%s); retrying in %.1f s (giving up in %.0f s)",
+                        mask_url(engine.url.render_as_string(hide_password=False)), reason, min(delay, left), left)
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 5.0)
 
 
 def is_sqlite(url: str | sa.URL) -> bool:
@@ -17,7 +48,9 @@ def create_engine(url: str) -> Engine:
     SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions (requested with the
     ``write=True`` execution option) so two writers queue instead of failing on lock upgrade.
     PostgreSQL: a plain pool (no pre-ping round trip per call): a connection found dead fails that
-    call with a retryable error and the pool discards its connections.
+    call with a retryable error, and SQLAlchemy's disconnect handling invalidates every connection
+    checked out before it, so the pool is never left holding dead connections
+    (tests/reliability/test_db_faults.py).
     """
     if is_sqlite(url):
         engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=8, max_overflow=16)
@@ -25,7 +58,7 @@ def create_engine(url: str) -> Engine:
         return engine
     return sa.create_engine(
         url, pool_size=8, max_overflow=16, pool_recycle=1800,
-        insertmanyvalues_page_size=1000,
+        insertmanyvalues_page_size=1000, connect_args=dict(_PG_CONNECT_ARGS),
     )
 
 
@@ -35,6 +68,7 @@ def read_engine(engine: Engine) -> Engine:
         return engine
     return sa.create_engine(
         engine.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=16, pool_recycle=1800,
+        connect_args=dict(_PG_CONNECT_ARGS),
     )
 
 

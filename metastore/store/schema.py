@@ -206,6 +206,6 @@ changes = sa.Table(
     sa.Column("before", Doc),
     sa.Column("after", Doc),
     sa.Index(None, "event_time"),
-    sa.Index(None, "db_name", "table_name", "version"),
+    sa.Index(None, "db_name", "table_name", "id"),
     sqlite_autoincrement=True,
 )

@@ -26,6 +26,7 @@ from metastore.audit.settings import AuditSettings
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
+    InvalidInputError,
     InvalidOperationError,
     MetaError,
     NoSuchObjectError,
@@ -167,12 +168,18 @@ class SqlCatalog(Catalog):
         except sa.exc.OperationalError as e:
             raise RetryableStoreError(
                 f"The catalog database is unavailable ({e.orig.__class__.__name__}: "
-                f"{str(e.orig).strip()[:200]}); retry the call"
+                f"{' '.join(str(e.orig).split())[:200]}); retry the call"
             ) from e
         except sa.exc.DBAPIError as e:
             if e.connection_invalidated:
                 raise RetryableStoreError("Lost the connection to the catalog database; retry the call") from e
             raise
+        except ValueError as e:
+            if "NUL" not in str(e):  # psycopg2 refuses NUL in any string parameter
+                raise
+            raise InvalidInputError(
+                "A name or value in the request contains a NUL (0x00) character, which the catalog database "
+                "cannot store; remove it") from None
 
     def _columns(self, conn: Connection, ids: set[int]) -> dict[int, list[FieldSchema]]:
         """Column sets by id; immutable once committed, so cached per process."""
@@ -198,13 +205,17 @@ class SqlCatalog(Catalog):
             raise missing(f"Database '{name}' does not exist")
         return row
 
-    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
+    def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = (),
+                   for_update: bool = False) -> Row:
         cols = columns or [_t.id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
-        row = conn.execute(
+        query = (
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
             .where(_db.name == db, _t.name == name)
-        ).first()
+        )
+        if for_update:  # PostgreSQL: concurrent read-modify-writes of one table queue instead of conflicting
+            query = query.with_for_update(of=tables)
+        row = conn.execute(query).first()
         if row is None:
             raise NoSuchObjectError(f"{db}.{name} table not found")
         return row
@@ -237,7 +248,7 @@ class SqlCatalog(Catalog):
                     owner_name=db.owner_name, owner_type=db.owner_type,
                     create_time=db.create_time or _now(), parameters=codec.dump_params(db.parameters),
                 ))
-                self.audit.record(conn, records.database_created(db))
+                self.audit.record(conn, lambda: records.database_created(db))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Database {db.name} already exists") from None
 
@@ -250,12 +261,10 @@ class SqlCatalog(Catalog):
                 owner_type=db.owner_type, parameters=codec.dump_params(db.parameters),
                 version=_db.version + 1,
             ))
-            before = self._to_database(row)
-            after = dataclasses.replace(
-                before, description=db.description, location_uri=db.location_uri or row.location_uri,
+            self.audit.record(conn, lambda: records.database_altered(self._to_database(row), dataclasses.replace(
+                self._to_database(row), description=db.description, location_uri=db.location_uri or row.location_uri,
                 managed_location_uri=db.managed_location_uri, owner_name=db.owner_name, owner_type=db.owner_type,
-                parameters=dict(db.parameters or {}))
-            self.audit.record(conn, records.database_altered(before, after))
+                parameters=dict(db.parameters or {}))))
 
     def drop_database(self, name: str, *, require_empty: bool) -> Database:
         with self._write() as conn:
@@ -272,7 +281,7 @@ class SqlCatalog(Catalog):
             conn.execute(functions.delete().where(_f.db_id == row.id))
             conn.execute(databases.delete().where(_db.id == row.id))
             dropped = self._to_database(row)
-            self.audit.record(conn, records.database_dropped(dropped, dropped_tables))
+            self.audit.record(conn, lambda: records.database_dropped(dropped, dropped_tables))
             return dropped
 
     # -- tables -----------------------------------------------------------------------------------
@@ -302,7 +311,15 @@ class SqlCatalog(Catalog):
     _GET_TABLE = _SELECT_TABLES.where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
     _GET_DATABASE = sa.select(databases).where(_db.name == sa.bindparam("name"))
     # alter_table reads the whole definition (the audit's "before") with the version it updates from.
-    _GET_TABLE_FOR_UPDATE = _GET_TABLE.add_columns(_t.version)
+    # PostgreSQL row lock: concurrent read-modify-writes of one table queue instead of conflicting.
+    # No column-set join here: after waiting for the lock PostgreSQL re-checks the join against the
+    # updated row, and a column set committed meanwhile is invisible to it: the row would vanish.
+    _GET_TABLE_FOR_UPDATE = (
+        sa.select(*_TABLE_COLUMNS, _db.name.label("db_name"), _t.version)
+        .select_from(tables.join(databases, _t.db_id == _db.id))
+        .where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
+        .with_for_update(of=tables)
+    )
 
     def _select_tables(self) -> sa.Select:
         return self._SELECT_TABLES
@@ -391,16 +408,20 @@ class SqlCatalog(Catalog):
                 # table, and (id, version) must never name two table incarnations in ListingCache.
                 conn.execute(tables.insert().values(db_id=db_id, version=1, part_version=secrets.randbits(52),
                                                     **self._table_values(conn, table)))
-                self.audit.record(conn, records.table_created(table))
+                self.audit.record(conn, lambda: records.table_created(table))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
 
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
-            if row is None:
-                raise NoSuchObjectError(f"{db}.{name} table not found")
+            if self.audit.enabled:  # the whole definition: the change record's "before"
+                row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
+                if row is None:
+                    raise NoSuchObjectError(f"{db}.{name} table not found")
+            else:
+                row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters, _t.cd_id],
+                                      for_update=True)
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -436,7 +457,8 @@ class SqlCatalog(Catalog):
                                partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
-            self.audit.record(conn, records.table_altered(self._to_table(row, codec.load_columns(row.cols)), table))
+            self.audit.record(conn, lambda: records.table_altered(
+                self._to_table(row, self._columns(conn, {row.cd_id})[row.cd_id]), table))
 
     def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
         """Rewrite partition locations under the old table directory (after a rename)."""
@@ -473,7 +495,7 @@ class SqlCatalog(Catalog):
                         locations.append(loc)
             self._delete_tables(conn, [row.id], partitioned=partitioned)
             dropped = self._to_table(row, codec.load_columns(row.cols))
-            self.audit.record(conn, records.table_dropped(dropped))
+            self.audit.record(conn, lambda: records.table_dropped(dropped))
             return dropped, locations
 
     # -- partitions -------------------------------------------------------------------------------
@@ -624,6 +646,23 @@ class SqlCatalog(Catalog):
             return self._to_partitions(conn, [row], trow.db_name, table)[0]
 
     def add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool) -> list[Partition]:
+        """Add all or none; a concurrent add of the same names loses cleanly (tests/reliability/stress.py)."""
+        try:
+            return self._add_partitions(db, table, parts, if_not_exists=if_not_exists)
+        except sa.exc.IntegrityError:
+            # Another client committed some of these names between our existence check and insert.
+            if if_not_exists:
+                try:
+                    return self._add_partitions(db, table, parts, if_not_exists=True)  # now seen as existing
+                except sa.exc.IntegrityError:
+                    pass
+                raise RetryableStoreError(
+                    f"Partitions of {db}.{table} were added concurrently by another client; retry the call") from None
+            raise AlreadyExistsError(
+                f"Partition already exists: {db}.{table} (added concurrently by another client)") from None
+
+    def _add_partitions(self, db: str, table: str, parts: Sequence[Partition], *, if_not_exists: bool
+                        ) -> list[Partition]:
         with self._write() as conn:
             trow = self._table_row(conn, db, table)
             keys = codec.load_columns(trow.partition_keys)
@@ -673,7 +712,7 @@ class SqlCatalog(Catalog):
             ]
             conn.execute(partition_values.insert(), value_rows)
             self._bump(conn, trow.id)
-            self.audit.record(conn, records.partitions_added(self._table_ref(trow, keys), added))
+            self.audit.record(conn, lambda: records.partitions_added(self._table_ref(trow, keys), added))
             return [p for _, p in todo]
 
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
@@ -707,9 +746,9 @@ class SqlCatalog(Catalog):
             )
             conn.execute(stmt, updates)
             self._bump(conn, trow.id)
-            befores = self._to_partitions(conn, old_rows, trow.db_name, table)
-            self.audit.record(conn, records.partitions_altered(
-                self._table_ref(trow), [(r.name, b, by_name[r.name]) for r, b in zip(old_rows, befores, strict=True)]))
+            self.audit.record(conn, lambda: records.partitions_altered(self._table_ref(trow), [
+                (r.name, b, by_name[r.name])
+                for r, b in zip(old_rows, self._to_partitions(conn, old_rows, trow.db_name, table), strict=True)]))
 
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None:
         with self._write() as conn:
@@ -735,8 +774,9 @@ class SqlCatalog(Catalog):
                 for i, (k, v) in enumerate(zip(keys, part.values, strict=True))
             ])
             self._bump(conn, trow.id)
-            before = self._to_partitions(conn, [old_row], trow.db_name, table)[0]
-            self.audit.record(conn, records.partition_renamed(self._table_ref(trow, keys), old_name, new_name, before, part))
+            self.audit.record(conn, lambda: records.partition_renamed(
+                self._table_ref(trow, keys), old_name, new_name,
+                self._to_partitions(conn, [old_row], trow.db_name, table)[0], part))
 
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]:
         with self._write() as conn:
@@ -756,7 +796,7 @@ class SqlCatalog(Catalog):
             if ids:
                 self._bump(conn, trow.id)
             dropped = self._to_partitions(conn, rows, trow.db_name, table)
-            self.audit.record(conn, records.partitions_dropped(
+            self.audit.record(conn, lambda: records.partitions_dropped(
                 self._table_ref(trow), [(r.name, p) for r, p in zip(rows, dropped, strict=True)]))
             return dropped
 
@@ -815,7 +855,7 @@ class SqlCatalog(Catalog):
                 if conn.execute(sa.select(_f.id).where(_f.db_id == db_id, _f.name == fn.function_name)).first():
                     raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists")
                 conn.execute(functions.insert().values(db_id=db_id, **self._function_values(fn)))
-                self.audit.record(conn, records.function_created(fn))
+                self.audit.record(conn, lambda: records.function_created(fn))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists") from None
 
@@ -825,7 +865,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.update().where(_f.id == row.id).values(**self._function_values(fn)))
-            self.audit.record(conn, records.function_altered(self._to_function(row), fn))
+            self.audit.record(conn, lambda: records.function_altered(self._to_function(row), fn))
 
     def drop_function(self, db: str, name: str) -> None:
         with self._write() as conn:
@@ -833,7 +873,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.delete().where(_f.id == row.id))
-            self.audit.record(conn, records.function_dropped(self._to_function(row)))
+            self.audit.record(conn, lambda: records.function_dropped(self._to_function(row)))
 
 
 def _is_integral_key(key: FieldSchema) -> bool:

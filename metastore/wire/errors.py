@@ -58,10 +58,19 @@ def _slots(method: str) -> dict[str, tuple[str, type]]:
     return slots
 
 
+# Hive's RetryingMetaStoreClient reconnects and retries a MetaException whose message matches
+# ``(JDO[a-zA-Z]*|TProtocol|TTransport)Exception``: transient store failures carry this marker.
+RETRYABLE_MARKER = "[retryable: JDOConnectionException] "
+
+
 def _message(error: BaseException) -> str:
+    if isinstance(error, ex.RetryableStoreError):
+        return RETRYABLE_MARKER + error.message
     if isinstance(error, ex.CatalogError):
         return error.message
-    return f"Internal error in metahive while handling the call ({type(error).__name__}: {error})"
+    # First line only: driver errors append the SQL and its parameters, which must not reach clients.
+    first_line = (str(error).strip().splitlines() or [""])[0][:300]
+    return f"Internal error in metahive while handling the call ({type(error).__name__}: {first_line})"
 
 
 def place_error(method: str, result: Any, error: BaseException) -> TApplicationException | None:

@@ -49,6 +49,9 @@ def process(handler: Any, iprot: Any, oprot: Any) -> None:
     error: BaseException | None = None
     started = calls.begin()
     try:
+        guard = getattr(handler, "guard", None)  # authorisation and location roots (metastore/wire/guard.py)
+        if guard is not None:
+            guard(name, args)
         result.success = impl(*(getattr(args, a) for a in arg_names))
     except TApplicationException as e:
         error = e

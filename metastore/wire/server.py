@@ -20,16 +20,17 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
-from thriftpy2.transport import TSocket, TTransportException
-from thriftpy2.transport.buffered import TCyBufferedTransport
+from thriftpy2.transport import TTransportException
+from thriftpy2.transport.memory import TCyMemoryBuffer
 
 from metastore.hms.service import HiveMetastore
 from metastore.observability import calls, metrics
 from metastore.wire.adapter import Session, ThriftHandler
 from metastore.wire.convert import check_plans
+from metastore.wire.guard import ConnectionSecurity
 from metastore.wire.processor import process
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class ServerOptions:
     port: int = 9083
     workers: int = 1
     shutdown_timeout: float = 30.0
-    # TLS / SASL / max message size options (issue 8) go here.
+    security: ConnectionSecurity = field(default_factory=ConnectionSecurity)  # TLS, SASL, limits
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -57,10 +58,10 @@ class Worker:
     """One process's accept loop and connection threads, with a graceful stop."""
 
     def __init__(self, sock: socket.socket, make_metastore: Callable[[], HiveMetastore],
-                 shutdown_timeout: float) -> None:
+                 options: ServerOptions) -> None:
         self.sock = sock
         self.make_metastore = make_metastore
-        self.shutdown_timeout = shutdown_timeout
+        self.options = options
         self.wake_r, self.wake_w = os.pipe()
         self.stopping = threading.Event()
         self.open: dict[threading.Thread, tuple[socket.socket, calls.Connection | None]] = {}
@@ -125,14 +126,14 @@ class Worker:
                 pass
 
     def drain(self) -> None:
-        deadline = time.monotonic() + self.shutdown_timeout
+        deadline = time.monotonic() + self.options.shutdown_timeout
         with self.lock:
             threads = list(self.open)
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         busy = sum(thread.is_alive() for thread in threads)
         if busy:
-            log.warning("stopping with %d call(s) still running after %.0f s", busy, self.shutdown_timeout)
+            log.warning("stopping with %d call(s) still running after %.0f s", busy, self.options.shutdown_timeout)
         else:
             log.info("worker %d stopped: calls in progress finished", os.getpid())
 
@@ -142,7 +143,7 @@ class Worker:
                 self.open[threading.current_thread()] = (conn, state)
 
         try:
-            serve_connection(metastore, conn, address, self.stopping, registered)
+            serve_connection(metastore, conn, address, self.stopping, registered, self.options.security)
         finally:
             with self.lock:
                 self.open.pop(threading.current_thread(), None)
@@ -150,13 +151,14 @@ class Worker:
 
 def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str,
                      stopping: threading.Event | None = None,
-                     registered: Callable[[calls.Connection], None] | None = None) -> None:
-    """Answer calls on one client connection until the client goes away or ``stopping`` is set."""
+                     registered: Callable[[calls.Connection], None] | None = None,
+                     security: ConnectionSecurity | None = None) -> None:
+    """Answer calls on one client connection until the client goes away or ``stopping`` is set.
+
+    Requests arrive through the channel's bounded reader (metastore/wire/limits.py) and are decoded
+    from memory; anything malformed, oversized or stalled closes this connection only.
+    """
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    conn.settimeout(None)
-    transport = TCyBufferedTransport(TSocket(sock=conn))
-    protocol = TCyBinaryProtocol(transport, strict_read=False, strict_write=True)
-    handler = ThriftHandler(metastore, Session(address=address))
     state = calls.begin_connection(address)
     if registered is not None:
         registered(state)
@@ -164,14 +166,18 @@ def serve_connection(metastore: HiveMetastore, conn: socket.socket, address: str
     observed = metrics.current()
     observed.connection_opened()
     try:
-        while not stopped():
-            process(handler, protocol, protocol)
+        channel = (security or ConnectionSecurity()).open(conn, address)
+        oprot = TCyBinaryProtocol(channel.out, strict_read=False, strict_write=True)
+        handler = ThriftHandler(metastore, Session(address=address))
+        handler.guard = channel.guard  # type: ignore[attr-defined]  # the processor's pre-call hook
+        while not stopped() and (message := channel.reader.next_message()) is not None:
+            process(handler, TCyBinaryProtocol(TCyMemoryBuffer(message), strict_read=False), oprot)
     except TTransportException:
         pass  # the client closed the connection (or shutdown closed it for reading)
-    except (ConnectionError, OSError) as e:
+    except (ConnectionError, OSError, EOFError) as e:
         log.debug("connection %s dropped: %s", address, e)
-    except Exception:
-        log.exception("closing connection %s after an unreadable message", address)
+    except Exception as e:  # noqa: BLE001 - a bad client closes its own connection, nothing else
+        log.warning("closing connection %s: %s", address, e)
     finally:
         observed.connection_closed()
         try:
@@ -189,11 +195,13 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     check_plans()  # parse the IDL once, before forking, so workers share it
     sock = listen(options.host, options.port)
     sock.setblocking(False)  # workers poll, then accept; another worker may have taken the connection
-    log.info("metahive listening on %s:%d with %d worker(s)", options.host, options.port, options.workers)
+    log.info("metahive listening on %s:%d with %d worker(s); %s", options.host, options.port, options.workers,
+             options.security.describe(options.host))
+    options.security.warn_if_open(options.host)
     observed = metrics.current()
     if options.workers <= 1:
         observed.set_workers(1)
-        Worker(sock, make_metastore, options.shutdown_timeout).run()
+        Worker(sock, make_metastore, options).run()
         log.info("metahive stopped")
         return
     children: dict[int, int] = {}
@@ -202,11 +210,13 @@ def serve(options: ServerOptions, make_metastore: Callable[[], HiveMetastore],
     def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:
+            for signum in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers act on its children
+                signal.signal(signum, signal.SIG_DFL)
             status = 1
             try:
                 if in_child is not None:
                     in_child()
-                Worker(sock, make_metastore, options.shutdown_timeout).run()
+                Worker(sock, make_metastore, options).run()
                 status = 0
             except BaseException:
                 log.exception("worker %d failed", os.getpid())

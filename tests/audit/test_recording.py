@@ -190,3 +190,44 @@ def test_changes_query_filters_by_time_database_kind_and_actor(stack):
     assert [(c.table_name, c.version, _kinds(c)) for c in found] == [("t", 2, [("column_removed", "b", "int", None)])]
     assert stack.ms.audit.changes(since="1h", database="q", actor="nobody") == []
     assert stack.ms.audit.changes(since="1h", database="q", now=int(time.time()) + 7200) == []
+
+
+def test_readers_following_ids_never_miss_a_concurrent_commit(stack):
+    """Event ids are allocated in commit order, so a follower paging by lastEvent misses nothing."""
+    import threading
+
+    h = stack.handler
+    h.create_database(T.Database(name="conc", parameters={}))
+    for i in range(4):
+        h.create_table(make_table("conc", f"t{i}", [("a", "int")]))
+    start = stack.ms.audit.current_event_id()
+    seen: list[int] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        last = start
+        while True:
+            finished = done.is_set()
+            batch = [c.event_id for c in stack.ms.audit.next_events(last, 1000)]
+            seen.extend(batch)
+            last = max(batch, default=last)
+            if finished and not batch:
+                return
+
+    def write(i: int) -> None:
+        conn = stack.connect(user=f"w{i}")
+        for step in range(15):
+            _alter(conn, "conc", f"t{i}", lambda t, s=step: t.parameters.update(step=str(s)))
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    done.set()
+    follower.join()
+    recorded = [r[0] for r in stack.sql("SELECT id FROM mh_changes WHERE id > :start ORDER BY id", start=start)]
+    assert len(recorded) == 60
+    assert seen == recorded  # in order, none skipped

@@ -8,10 +8,13 @@ import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifiers import UNKNOWN, ClassifyOptions, Sample, classify, sample_local_file, serdes
 from classifiers.csv import CsvSettings
 from classifiers.custom import CustomCsvClassifier
+from metastore.hive_types import validate_type
 from tests.classifiers import datagen
 
 MB = 1024 * 1024
@@ -117,6 +120,7 @@ def test_50_mb_single_line_json_array_reads_one_sample(tmp_path):
     assert len(sample.head) == MB and sample.read_range.bytes_read == 0
     assert result.classification == "json" and result.records_sampled == 1000
     assert cols(result) == [("id", "int"), ("name", "string"), ("vals", "array<double>")]
+    assert len(record) <= result.average_record_size <= len(record) + 1
 
 
 def test_50_mb_single_json_object_is_unknown_with_advice(tmp_path):
@@ -221,6 +225,7 @@ def test_sample_never_exceeds_sample_bytes(tmp_path):
     result = classify(sample, options=options)
     assert len(sample.head) == 100_000 and sample.read_range.bytes_read == 0
     assert result.classification == "csv" and result.records_sampled == 1000
+    assert 94 <= result.average_record_size <= 96  # "123,xxx…x\n"
 
 
 def test_max_records_bounds_the_rows_parsed(tmp_path):
@@ -241,3 +246,22 @@ def test_quote_only_csv_cells_and_csv_writer_round_trip(tmp_path):
     result = classify(sample_local_file(path))
     assert result.serde == serdes.OPEN_CSV_SERDE and result.table_parameters["areColumnsQuoted"] == "true"
     assert [c.name for c in result.columns] == ["id", "name", "score", "balance", "born", "active"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dictionaries(st.text(min_size=1, max_size=6), JSON_VALUES, min_size=1, max_size=5),
+                min_size=1, max_size=8))
+def test_json_property_any_objects_give_types_the_metastore_accepts(records):
+    text = "".join(json.dumps(r) + "\n" for r in records).encode()
+    result = classify(Sample("p.json", text, size=len(text)))
+    assert result.classification == "json", result.reason
+    keys = {k.lower() for r in records for k in r}
+    assert {c.name for c in result.columns} == keys  # keys differing only in case are one column
+    for c in result.columns:
+        assert validate_type(c.type) == c.type

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,11 @@ class RunningServer:
 
 
 def start_server(db_url: str, warehouse: Path, workdir: Path, *, workers: int = 2, timeout: float = 60,
-                 extra_args: tuple[str, ...] = ()) -> RunningServer:
+                 extra_args: Sequence[str] = ()) -> RunningServer:
     port = free_port()
     log_path = workdir / f"metahive-{port}.log"
     cmd = [sys.executable, "-m", "metastore.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--db", db_url, "--warehouse", str(warehouse), "--workers", str(workers)]
-    cmd += list(extra_args)  # more `metahive serve` options
+           "--db", db_url, "--warehouse", str(warehouse), "--workers", str(workers), *extra_args]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -82,8 +82,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mh_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mh_changes_event_time"), ["event_time"], unique=False)
-        batch_op.create_index(batch_op.f("ix_mh_changes_db_name_table_name_version"),
-                              ["db_name", "table_name", "version"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mh_changes_db_name_table_name_id"),
+                              ["db_name", "table_name", "id"], unique=False)
     for statement in _views(op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -92,6 +92,6 @@ def downgrade() -> None:
     for view in ("mh_audit_column_changes", "mh_audit_items", "mh_audit_changes"):
         op.execute(f"DROP VIEW IF EXISTS {view}")
     with op.batch_alter_table("mh_changes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mh_changes_db_name_table_name_version"))
+        batch_op.drop_index(batch_op.f("ix_mh_changes_db_name_table_name_id"))
         batch_op.drop_index(batch_op.f("ix_mh_changes_event_time"))
     op.drop_table("mh_changes")

@@ -220,3 +220,9 @@ def test_local_sample_head_is_bounded_and_footer_formats_probe_small(tmp_path):
     big = tmp_path / "big.csv"
     big.write_bytes(b"a,b\n" + b"1,2\n" * 1_000_000)
     assert len(sample_local_file(big, ClassifyOptions(sample_bytes=4096)).head) == 4096
+
+
+def test_custom_csv_with_the_wrong_number_of_names_declines_with_reason():
+    custom = CustomCsvClassifier("sales", CsvSettings(header="ABSENT", names=("a", "b", "c")))
+    result = custom.classify(sample_of("1,2\n3,4\n"), ClassifyOptions())
+    assert result.classification == UNKNOWN and result.reason == "sales: 3 column names given, the file has 2 columns"

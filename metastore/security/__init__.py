@@ -1,0 +1,1 @@
+"""Authentication users, authorisation roles and location roots for the Thrift server."""
