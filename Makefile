@@ -80,6 +80,7 @@ distclean: clean
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
 #   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
 #   make bench-audit    what the schema-change audit costs: alter_table with/without recording, history, changes
+#   make bench-stats    column-statistics RPC latency (BACKEND=sqlite|postgres)
 SCALE ?= 1000,10000,100000,1000000
 
 .PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-audit
@@ -95,6 +96,12 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+# Column-statistics RPCs (bench/statistics_bench.py): BACKEND=sqlite|postgres
+BACKEND ?= sqlite
+.PHONY: bench-stats
+bench-stats: $(VENV)/.installed system-deps
+	$(VENV_PY) bench/statistics_bench.py --backend '$(BACKEND)'
 
 bench-classify: $(VENV)/.installed
 	$(VENV_PY) bench/classifier_bench.py

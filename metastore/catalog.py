@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from metastore.column_stats import ColumnStats
 from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta
 from metastore.partition_filter import Expr
 
@@ -35,6 +36,7 @@ class ReplyEncoder(Protocol):
     def partition_body(self, part: Partition) -> bytes: ...
     def table_body(self, table: Table) -> bytes: ...
     def columns(self, cols: list[FieldSchema]) -> bytes: ...
+    def column_stats(self, stats: ColumnStats) -> bytes: ...
 
 
 @dataclass(slots=True)

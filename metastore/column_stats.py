@@ -54,6 +54,17 @@ class StatsOwner:
     last_analyzed: int | None = None
 
 
+@dataclass(slots=True)
+class StatsWrite:
+    """Validated statistics for one table and its partitions, written in one transaction with the rest."""
+
+    db_name: str
+    table_name: str
+    table_stats: list[ColumnStats] = field(default_factory=list)
+    partition_stats: dict[str, list[ColumnStats]] = field(default_factory=dict)  # by partition name
+    last_analyzed: int = 0
+
+
 def _sort_key(kind: str, value: Any) -> Any:
     """A comparable form of a low/high value of ``kind``."""
     if kind == "decimalStats":

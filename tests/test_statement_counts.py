@@ -210,8 +210,8 @@ def test_statistics_rpcs_take_a_fixed_number_of_statements(stack):
         parts = [f"ds=2024-01-{1 + i // 24:02d}/hr={i % 24}" for i in range(nparts)]
         counts[db] = {name: counter.count(call) for name, call in _stats_calls(handler, db, cols, parts).items()}
         rows[db] = ncols * nparts
-        stats = handler.get_partitions_statistics_req(
-            T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive"))
+        stats = decode_result("get_partitions_statistics_req", handler.get_partitions_statistics_req(
+            T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive")))
         assert len(stats.partStats) == nparts - 1  # the first partition's were deleted last
         assert all(len(objs) == ncols for objs in stats.partStats.values())
     for name, bound in STATS_BOUNDS.items():

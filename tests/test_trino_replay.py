@@ -280,3 +280,18 @@ def test_create_table_as(trino):
     trino.call("drop_table", db, "totals", True)
     with pytest.raises(T.NoSuchObjectException):
         trino.call("get_table_statistics_req", T.TableStatsRequest(dbName=db, tblName="totals", colNames=["n"]))
+
+
+def test_with_a_catalog_name(trino):
+    """hive.metastore.thrift.catalog-name=hive: database arguments become "@hive#<db>", requests carry catName."""
+    db = _orders(trino)
+    trino.calls.clear()
+    assert db in trino.call("get_databases", "@hive#")  # SHOW SCHEMAS
+    assert [m.tableName for m in trino.call("get_table_meta", f"@hive#{db}", "*", [])] == ["orders"]
+    table = trino.call("get_table_req", T.GetTableRequest(dbName=db, tblName="orders", catName="hive")).table
+    assert (table.dbName, table.tableName) == (db, "orders")
+    names = trino.call("get_partition_names_ps", f"@hive#{db}", "orders", ["2024-01-03"], -1)
+    assert [p.values for p in trino.call("get_partitions_by_names", f"@hive#{db}", "orders", names)] == [["2024-01-03"]]
+    with pytest.raises(T.NoSuchObjectException) as info:  # a catalog this metastore does not have
+        trino.call("get_table_req", T.GetTableRequest(dbName=db, tblName="orders", catName="iceberg"))
+    assert info.value.message.startswith("Catalog iceberg does not exist; this metastore has one catalog, 'hive'.")

@@ -166,6 +166,8 @@ class HiveMetastore:
 
     def get_table_meta(self, db_patterns: str | None, tbl_patterns: str | None,
                        table_types: Sequence[str] | None) -> list[TableMeta]:
+        if db_patterns and db_patterns.startswith("@"):  # "@catalog#db" (Trino with a catalog name)
+            db_patterns = split_catalog_prefix(db_patterns) or None
         metas = self.catalog.list_table_meta(None, list(table_types) if table_types else None)
         dbs = set(filter_names({m.db_name: None for m in metas}, db_patterns))
         tables = set(filter_names({m.table_name: None for m in metas}, tbl_patterns))

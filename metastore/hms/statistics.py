@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from metastore.column_stats import DEFAULT_ENGINE, KINDS, REQUIRED, ColumnStats, StatsOwner, aggregate, merge
+from metastore.column_stats import (
+    DEFAULT_ENGINE,
+    KINDS,
+    REQUIRED,
+    ColumnStats,
+    StatsOwner,
+    StatsWrite,
+    aggregate,
+    merge,
+)
 from metastore.exceptions import InvalidInputError, MetaError, NoSuchObjectError
 from metastore.names import lookup_name, split_catalog_prefix
 
@@ -65,40 +74,42 @@ class HiveStatistics:
 
     def update(self, batches: Sequence[tuple[StatsOwner, Sequence[ColumnStats]]], engine: str | None = None,
                need_merge: bool = False) -> None:
-        """Set statistics; each batch is one table's or one partition's. One transaction per table."""
-        by_table: dict[tuple[str, str], list[tuple[StatsOwner, Sequence[ColumnStats]]]] = {}
+        """Set statistics; each batch is one table's or one partition's. All are validated first and
+        written in one transaction; a column sent twice for the same owner: the last one wins."""
+        writes: dict[tuple[str, str], StatsWrite] = {}
+        tables: dict[tuple[str, str], Table] = {}
+        now = int(time.time())
         for owner, stats in batches:
-            by_table.setdefault(_names(owner.db_name, owner.table_name), []).append((owner, stats))
-        merge_fn = merge if need_merge else None
-        engine = _engine(engine)
-        for (db, name), group in by_table.items():
-            try:
-                table = self.ms.get_table(db, name)
-            except NoSuchObjectError:
-                raise NoSuchObjectError(f"Table {db}.{name} for which stats is gathered doesn't exist") from None
-            now = int(time.time())
-            for owner, stats in group:
-                if owner.part_name is None:
-                    self.store.put_table(db, name, self._validated(table, stats), engine,
-                                         owner.last_analyzed or now, merge_fn)
-            parts: dict[str, list[ColumnStats]] = {}
-            analyzed = now
-            for owner, stats in group:
-                if owner.part_name is not None:
-                    if not table.partition_keys:
-                        raise InvalidInputError(
-                            f"Table {db}.{name} is not partitioned; send its statistics with isTblLevel=true"
-                        )
-                    parts.setdefault(owner.part_name, []).extend(self._validated(table, stats))
-                    analyzed = owner.last_analyzed or analyzed
-            if parts:
-                self.store.put_partitions(db, name, parts, engine, analyzed, merge_fn)
+            key = _names(owner.db_name, owner.table_name)
+            if key not in tables:
+                try:
+                    tables[key] = self.ms.get_table(*key)
+                except NoSuchObjectError:
+                    raise NoSuchObjectError(f"Table {key[0]}.{key[1]} for which stats is gathered doesn't exist") from None
+            table, write = tables[key], writes.setdefault(key, StatsWrite(*key, last_analyzed=now))
+            validated = self._validated(table, stats)
+            write.last_analyzed = owner.last_analyzed or write.last_analyzed
+            if owner.part_name is None:
+                write.table_stats = list({**{s.col_name: s for s in write.table_stats},
+                                          **{s.col_name: s for s in validated}}.values())
+                continue
+            if not table.partition_keys:
+                raise InvalidInputError(
+                    f"Table {key[0]}.{key[1]} is not partitioned; send its statistics with isTblLevel=true"
+                )
+            old = write.partition_stats.get(owner.part_name, [])
+            write.partition_stats[owner.part_name] = list(
+                {**{s.col_name: s for s in old}, **{s.col_name: s for s in validated}}.values())
+        self.store.put(list(writes.values()), _engine(engine), merge if need_merge else None)
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str | None = None) -> list[ColumnStats]:
+    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str | None = None,
+                  encoded: bool = False) -> list[Any]:
+        """Statistics of these columns (those that have any); ``encoded``: in served form (bytes)."""
         db, table = _names(db, table)
-        return self.store.get_table(db, table, [c.lower() for c in cols] if cols is not None else None, _engine(engine))
+        lowered = [c.lower() for c in cols] if cols is not None else None
+        return self.store.get_table(db, table, lowered, _engine(engine), encoded)
 
     def get_table_column(self, db: str, table: str, col: str) -> list[ColumnStats]:
         found = self.get_table(db, table, [col])
@@ -107,12 +118,14 @@ class HiveStatistics:
         return found
 
     def get_partitions(self, db: str, table: str, part_names: Sequence[str], cols: Sequence[str] | None,
-                       engine: str | None = None) -> dict[str, list[ColumnStats]]:
+                       engine: str | None = None, encoded: bool = False) -> dict[str, list[Any]]:
+        """Statistics by partition name (partitions without any are left out); ``encoded`` as above."""
         db, table = _names(db, table)
         if not part_names:
+            self.store.get_table(db, table, [], _engine(engine))  # still NoSuchObject for a missing table
             return {}
         lowered = [c.lower() for c in cols] if cols is not None else None
-        return self.store.get_partitions(db, table, part_names, lowered, _engine(engine))
+        return self.store.get_partitions(db, table, part_names, lowered, _engine(engine), encoded)
 
     def get_partition_column(self, db: str, table: str, part_name: str, col: str) -> list[ColumnStats]:
         found = next(iter(self.get_partitions(db, table, [part_name], [col]).values()), None)  # one partition

@@ -166,6 +166,7 @@ table_column_stats = sa.Table(
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("data", Doc, nullable=False),
     sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+    sa.Column("wire", sa.LargeBinary),  # the ColumnStatisticsObj as served (see ReplyEncoder)
 )
 
 partition_column_stats = sa.Table(
@@ -179,6 +180,7 @@ partition_column_stats = sa.Table(
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("data", Doc, nullable=False),
     sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+    sa.Column("wire", sa.LargeBinary),
     sa.Index(None, "tbl_id", "col_name"),
 )
 

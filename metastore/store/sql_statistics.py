@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from metastore.column_stats import ColumnStats
-from metastore.exceptions import NoSuchObjectError
+from metastore.column_stats import ColumnStats, StatsWrite
+from metastore.exceptions import MetaError, NoSuchObjectError, RetryableStoreError
 from metastore.names import canonical_partition_names
 from metastore.store import codec
 from metastore.store.schema import databases, partition_column_stats, partitions, table_column_stats, tables
@@ -91,66 +92,98 @@ class SqlStatistics:
                 found[name] = pid
         return found
 
-    @staticmethod
-    def _rows(stats: Sequence[ColumnStats], engine: str, last_analyzed: int, **owner: int) -> list[dict[str, Any]]:
+    @contextmanager
+    def _writing(self, db: str, table: str) -> Iterator[Connection]:
+        """A write transaction; two writers inserting the same statistic at once: the loser retries."""
+        try:
+            with self.catalog._write() as conn:  # noqa: SLF001 - the catalog's own transaction helper
+                yield conn
+        except sa.exc.IntegrityError:
+            raise RetryableStoreError(
+                f"Statistics of {db}.{table} were written by another client during this call; retry the call"
+            ) from None
+
+    def _wire(self, stats: ColumnStats) -> bytes | None:
+        encoder = self.catalog.encoder
+        return encoder.column_stats(stats) if encoder is not None else None
+
+    def _rows(self, stats: Sequence[ColumnStats], engine: str, last_analyzed: int, **owner: int) -> list[dict[str, Any]]:
         return [
             dict(owner, engine=engine, col_name=s.col_name, col_type=s.col_type, kind=s.kind,
-                 data=dump_data(s.data), last_analyzed=last_analyzed)
+                 data=dump_data(s.data), last_analyzed=last_analyzed, wire=self._wire(s))
             for s in stats
         ]
 
-    def put_table(self, db: str, table: str, stats: Sequence[ColumnStats], engine: str, last_analyzed: int,
-                  merge: Merge | None = None) -> None:
-        """Replace (or with ``merge``, merge into) the statistics of these columns of a table."""
+    def _value(self, row: Row, encoded: bool) -> ColumnStats | bytes:
+        """A statistic as ColumnStats, or (``encoded``) in served form."""
+        if not encoded:
+            return _to_stats(row)
+        if row.wire is not None:
+            return bytes(row.wire)  # psycopg2 gives memoryview
+        if self.catalog.encoder is None:
+            raise MetaError("No reply encoder configured for encoded statistics")
+        return self.catalog.encoder.column_stats(_to_stats(row))  # written without an encoder
+
+    def put(self, writes: Sequence[StatsWrite], engine: str, merge: Merge | None = None) -> None:
+        """Replace (or with ``merge``, merge into) statistics of tables and partitions: one transaction."""
+        if not writes:
+            return
+        with self._writing(writes[0].db_name, writes[0].table_name) as conn:
+            for w in writes:
+                trow = self._table(conn, w.db_name, w.table_name)
+                if w.table_stats:
+                    self._put_table(conn, trow.id, w.table_stats, engine, w.last_analyzed, merge)
+                if w.partition_stats:
+                    self._put_partitions(conn, trow, w, engine, merge)
+
+    def _put_table(self, conn: Connection, tbl_id: int, stats: Sequence[ColumnStats], engine: str,
+                   last_analyzed: int, merge: Merge | None) -> None:
         cols = [s.col_name for s in stats]
-        with self.catalog._write() as conn:  # noqa: SLF001 - the catalog's own transaction helper
-            tbl_id = self._table(conn, db, table).id
-            where = sa.and_(_ts.tbl_id == tbl_id, _ts.engine == engine, _ts.col_name.in_(cols))
-            if merge is not None:
-                old = {r.col_name: _to_stats(r) for r in conn.execute(sa.select(table_column_stats).where(where))}
-                stats = [merge(old[s.col_name], s) if s.col_name in old else s for s in stats]
-            conn.execute(table_column_stats.delete().where(where))
-            conn.execute(table_column_stats.insert(), self._rows(stats, engine, last_analyzed, tbl_id=tbl_id))
+        where = sa.and_(_ts.tbl_id == tbl_id, _ts.engine == engine, _ts.col_name.in_(cols))
+        if merge is not None:
+            old = {r.col_name: _to_stats(r) for r in conn.execute(sa.select(table_column_stats).where(where))}
+            stats = [merge(old[s.col_name], s) if s.col_name in old else s for s in stats]
+        conn.execute(table_column_stats.delete().where(where))
+        conn.execute(table_column_stats.insert(), self._rows(stats, engine, last_analyzed, tbl_id=tbl_id))
 
-    def put_partitions(self, db: str, table: str, stats: dict[str, Sequence[ColumnStats]], engine: str,
-                       last_analyzed: int, merge: Merge | None = None) -> None:
-        """Replace (or merge into) column statistics of several partitions of one table, by partition name."""
-        with self.catalog._write() as conn:  # noqa: SLF001
-            trow = self._table(conn, db, table)
-            ids = self._partition_ids(conn, trow, list(stats))
-            keys = [k.name for k in codec.load_columns(trow.partition_keys)]
-            canonical = dict(zip(stats, canonical_partition_names(keys, list(stats)), strict=True))
-            missing = [n for n in stats if canonical[n] not in ids]
-            if missing:
-                raise NoSuchObjectError(
-                    f"Partition {missing[0]} of {db}.{table} does not exist; add the partition before its statistics"
-                )
-            part_ids = [ids[canonical[n]] for n in stats]
-            cols = sorted({s.col_name for group in stats.values() for s in group})
-            old: dict[tuple[int, str], ColumnStats] = {}
-            if merge is not None:
-                for chunk in _chunks(part_ids):
-                    for r in conn.execute(sa.select(partition_column_stats).where(
-                            _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols))):
-                        old[(r.part_id, r.col_name)] = _to_stats(r)
-            rows = []
-            for name, group in stats.items():
-                pid = ids[canonical[name]]
-                merged = [merge(old[(pid, s.col_name)], s) if (pid, s.col_name) in old else s for s in group]
-                rows.extend(self._rows(merged, engine, last_analyzed, part_id=pid, tbl_id=trow.id))
+    def _put_partitions(self, conn: Connection, trow: Row, write: StatsWrite, engine: str,
+                        merge: Merge | None) -> None:
+        db, table, stats, last_analyzed = write.db_name, write.table_name, write.partition_stats, write.last_analyzed
+        ids = self._partition_ids(conn, trow, list(stats))
+        keys = [k.name for k in codec.load_columns(trow.partition_keys)]
+        canonical = dict(zip(stats, canonical_partition_names(keys, list(stats)), strict=True))
+        missing = [n for n in stats if canonical[n] not in ids]
+        if missing:
+            raise NoSuchObjectError(
+                f"Partition {missing[0]} of {db}.{table} does not exist; add the partition before its statistics"
+            )
+        part_ids = [ids[canonical[n]] for n in stats]
+        cols = sorted({s.col_name for group in stats.values() for s in group})
+        old: dict[tuple[int, str], ColumnStats] = {}
+        if merge is not None:
             for chunk in _chunks(part_ids):
-                conn.execute(partition_column_stats.delete().where(
-                    _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols)))
-            if rows:
-                conn.execute(partition_column_stats.insert(), rows)
+                for r in conn.execute(sa.select(partition_column_stats).where(
+                        _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols))):
+                    old[(r.part_id, r.col_name)] = _to_stats(r)
+        rows = []
+        for name, group in stats.items():
+            pid = ids[canonical[name]]
+            merged = [merge(old[(pid, s.col_name)], s) if (pid, s.col_name) in old else s for s in group]
+            rows.extend(self._rows(merged, engine, last_analyzed, part_id=pid, tbl_id=trow.id))
+        for chunk in _chunks(part_ids):
+            conn.execute(partition_column_stats.delete().where(
+                _ps.part_id.in_(chunk), _ps.engine == engine, _ps.col_name.in_(cols)))
+        if rows:
+            conn.execute(partition_column_stats.insert(), rows)
 
-    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str) -> list[ColumnStats]:
+    def get_table(self, db: str, table: str, cols: Sequence[str] | None, engine: str,
+                  encoded: bool = False) -> list[Any]:
         """Statistics of the named columns (all with ``cols`` None) that exist; 1 statement."""
         on = sa.and_(_ts.tbl_id == _t.id, _ts.engine == engine)
         if cols is not None:
             on = sa.and_(on, _ts.col_name.in_(list(cols)))
         query = (
-            sa.select(_t.id, _ts.col_name, _ts.col_type, _ts.kind, _ts.data)
+            sa.select(_t.id, _ts.col_name, _ts.col_type, _ts.kind, _ts.data, _ts.wire)
             .select_from(tables.join(databases, _t.db_id == _db.id).outerjoin(table_column_stats, on))
             .where(_db.name == db, _t.name == table)
             .order_by(_ts.col_name)
@@ -159,18 +192,18 @@ class SqlStatistics:
             rows = conn.execute(query).all()
         if not rows:
             raise NoSuchObjectError(f"{db}.{table} table not found")
-        return [_to_stats(r) for r in rows if r.col_name is not None]
+        return [self._value(r, encoded) for r in rows if r.col_name is not None]
 
     def get_partitions(self, db: str, table: str, names: Sequence[str], cols: Sequence[str] | None,
-                       engine: str) -> dict[str, list[ColumnStats]]:
+                       engine: str, encoded: bool = False) -> dict[str, list[Any]]:
         """Statistics by partition name, for the partitions among ``names`` that have any; 2 statements."""
-        result: dict[str, list[ColumnStats]] = {}
+        result: dict[str, list[Any]] = {}
         with self.catalog._read() as conn:  # noqa: SLF001
             trow = self._table(conn, db, table)
             keys = [k.name for k in codec.load_columns(trow.partition_keys)]
             for chunk in _chunks(canonical_partition_names(keys, list(dict.fromkeys(names)))):
                 query = (
-                    sa.select(_p.name, _ps.col_name, _ps.col_type, _ps.kind, _ps.data)
+                    sa.select(_p.name, _ps.col_name, _ps.col_type, _ps.kind, _ps.data, _ps.wire)
                     .select_from(partitions.join(partition_column_stats, _ps.part_id == _p.id))
                     .where(_p.tbl_id == trow.id, _p.name.in_(chunk), _ps.engine == engine)
                     .order_by(_p.name, _ps.col_name)
@@ -178,7 +211,7 @@ class SqlStatistics:
                 if cols is not None:
                     query = query.where(_ps.col_name.in_(list(cols)))
                 for r in conn.execute(query):
-                    result.setdefault(r.name, []).append(_to_stats(r))
+                    result.setdefault(r.name, []).append(self._value(r, encoded))
         return result
 
     def delete_table(self, db: str, table: str, col: str | None, engine: str) -> int:

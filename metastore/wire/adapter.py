@@ -14,6 +14,7 @@ from typing import Any
 from metastore import model
 from metastore.audit.context import set_actor
 from metastore.exceptions import MetaError, NoSuchObjectError
+from metastore.hms.partition_values import partition_values
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import check_catalog, parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
@@ -34,6 +35,7 @@ class Session:
     address: str = ""
     user: str | None = None
     groups: list[str] = field(default_factory=list)
+    meta_conf: dict[str, str] = field(default_factory=dict)  # setMetaConf overrides
 
 
 def _env(env_ctx: Any) -> dict[str, str]:
@@ -86,10 +88,16 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
         return self.ms.get_config_value(name, defaultValue)
 
     def getMetaConf(self, key: str) -> str:  # noqa: N802
-        value = self.ms.config.get(key)
+        value = self.session.meta_conf.get(key, self.ms.config.get(key))
         if value is None:
             raise MetaError(f"Invalid configuration key {key}")
         return value
+
+    def setMetaConf(self, key: str, value: str | None) -> None:  # noqa: N802
+        """A per-connection override of a metastore setting (Hive's ``set metaconf:k=v``)."""
+        if not (key or "").startswith(("hive.metastore.", "metastore.")):
+            raise MetaError(f"Invalid configuration key {key}: only hive.metastore.* settings can be set per connection")
+        self.session.meta_conf[key] = value or ""
 
     def get_metastore_db_uuid(self) -> str:
         return "00000000-0000-0000-0000-000000000000"
@@ -144,6 +152,8 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
         return table_value(found.bodies[0], found.columns[found.cd_ids[0]])
 
     def get_table_req(self, req: Any) -> EncodedValue:
+        if getattr(req, "getColumnStats", None):  # Hive 4: the table with its column statistics
+            return in_struct(1, self.table_with_column_stats(_cat(req).dbName, req.tblName, req.engine))
         return in_struct(1, self.get_table(_cat(req).dbName, req.tblName))
 
     def get_tables(self, db_name: str, pattern: str | None) -> list[str]:
@@ -300,6 +310,15 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
             names=self.get_partition_names_ps(_cat(req).dbName, req.tblName, req.partValues, req.maxParts)
         )
 
+    def get_partition_values(self, request: Any) -> Any:
+        req = _cat(request)
+        rows = partition_values(
+            self.ms, req.dbName, req.tblName, [k.name for k in req.partitionKeys or []], req.filter,
+            req.applyDistinct is None or bool(req.applyDistinct), [k.name for k in req.partitionOrder or []],
+            req.ascending is None or bool(req.ascending), -1 if req.maxParts is None else req.maxParts,
+        )
+        return self.t.PartitionValuesResponse(partitionValues=[self.t.PartitionValuesRow(row=r) for r in rows])
+
     def get_partitions_by_filter(self, db_name: str, tbl_name: str, filter: str | None, max_parts: int) -> EncodedValue:  # noqa: A002
         return self._encoded(db_name, tbl_name, filter_text=filter or "", max_parts=_max(max_parts))
 
@@ -309,7 +328,9 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
     def get_partitions_by_names(self, db_name: str, tbl_name: str, names: Sequence[str] | None) -> EncodedValue:
         return self._encoded(db_name, tbl_name, names=list(names or []))
 
-    def get_partitions_by_names_req(self, req: Any) -> EncodedValue:
+    def get_partitions_by_names_req(self, req: Any) -> EncodedValue | Any:
+        if req.get_col_stats:  # Hive 4: each partition with its column statistics
+            return self.partitions_with_column_stats(req.db_name, req.tbl_name, req.names or [], req.engine)
         return in_struct(1, self.get_partitions_by_names(req.db_name, req.tbl_name, req.names))
 
     def alter_partition(self, db_name: str, tbl_name: str, new_part: Any) -> None:

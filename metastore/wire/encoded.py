@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
 from thriftpy2.transport.memory import TCyMemoryBuffer
 
+from metastore.column_stats import ColumnStats
 from metastore.model import FieldSchema, Partition, Table
 from metastore.wire.convert import to_thrift
 from metastore.wire.idl import hms
 
-T_STOP, T_STRUCT, T_STRING, T_LIST = 0, 12, 11, 15
+T_STOP, T_STRUCT, T_STRING, T_MAP, T_LIST = 0, 12, 11, 13, 15
 _SD_FIELD = struct.pack(">bh", T_STRUCT, 6)  # Partition.sd
 _TABLE_SD_FIELD = struct.pack(">bh", T_STRUCT, 7)  # Table.sd
 CHUNK = 2000  # partitions per write to the socket
@@ -57,6 +58,14 @@ class WireEncoder:
         sd.cols = None
         return _fields(t) + _TABLE_SD_FIELD + _fields(sd)
 
+    def column_stats(self, stats: ColumnStats) -> bytes:
+        """A whole ``ColumnStatisticsObj`` (stop byte included), spliced into statistics replies."""
+        from metastore.wire.statistics_methods import stats_struct  # it builds on this module
+
+        buf = TCyMemoryBuffer()
+        TCyBinaryProtocol(buf).write_struct(stats_struct(hms(), stats))
+        return buf.getvalue()
+
     def columns(self, cols: list[FieldSchema]) -> bytes:
         sd = hms().StorageDescriptor()
         for spec in sd.thrift_spec.values():
@@ -87,9 +96,16 @@ def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
         )
 
 
-def table_value(body: bytes, columns: bytes) -> EncodedValue:
-    """One ``Table`` struct from its stored body and its encoded column list."""
-    return EncodedValue(T_STRUCT, (body, columns, b"\x00\x00"))
+def table_value(body: bytes, columns: bytes, extra: bytes = b"") -> EncodedValue:
+    """One ``Table`` struct from its stored body and its encoded column list (+ ``extra`` encoded fields)."""
+    return EncodedValue(T_STRUCT, (body, columns, b"\x00", extra, b"\x00"))
+
+
+def struct_field(field_id: int, value: object) -> bytes:
+    """One struct-valued field, encoded."""
+    buf = TCyMemoryBuffer()
+    TCyBinaryProtocol(buf).write_struct(value)
+    return struct.pack(">bh", T_STRUCT, field_id) + buf.getvalue()
 
 
 def table_list(bodies: list[bytes], cd_ids: list[int], columns: dict[int, bytes]) -> EncodedValue:

@@ -7,6 +7,7 @@ every kind (boolean, long, double, string, binary, decimal, date, timestamp) tak
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,18 @@ from thriftpy2.thrift import TType
 
 from metastore.column_stats import KINDS, ColumnStats, StatsOwner
 from metastore.exceptions import InvalidInputError, NoSuchObjectError
-from metastore.names import check_catalog
+from metastore.names import check_catalog, make_partition_name
+from metastore.wire.convert import to_thrift_list
+from metastore.wire.encoded import (
+    T_LIST,
+    T_MAP,
+    T_STRING,
+    T_STRUCT,
+    EncodedValue,
+    in_struct,
+    struct_field,
+    table_value,
+)
 
 if TYPE_CHECKING:
     from metastore.hms.service import HiveMetastore
@@ -40,6 +52,30 @@ def _dict_to_struct(cls: type, data: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+def stats_struct(t: Any, stats: ColumnStats) -> Any:
+    """The ``ColumnStatisticsObj`` served for ``stats``. Bit vectors (NDV sketches) stay on the server:
+    Hive 2.3 declares them as ``string`` and its Python bindings fail to decode sketch bytes, and
+    planners use ``numDVs``."""
+    kind_cls = next(spec[2] for spec in t.ColumnStatisticsData.thrift_spec.values() if spec[1] == stats.kind)
+    data = {k: v for k, v in stats.data.items() if k != "bitVectors"}
+    union = t.ColumnStatisticsData(**{stats.kind: _dict_to_struct(kind_cls, data)})
+    return t.ColumnStatisticsObj(colName=stats.col_name, colType=stats.col_type, statsData=union)
+
+
+def stats_list(encoded: Sequence[bytes]) -> bytes:
+    """``list<ColumnStatisticsObj>`` from served bodies."""
+    return struct.pack(">bi", T_STRUCT, len(encoded)) + b"".join(encoded)
+
+
+def stats_map(by_name: dict[str, list[bytes]]) -> bytes:
+    """``map<string, list<ColumnStatisticsObj>>`` from served bodies."""
+    chunks = [struct.pack(">bbi", T_STRING, T_LIST, len(by_name))]
+    for name, encoded in by_name.items():
+        key = name.encode()
+        chunks.append(struct.pack(">i", len(key)) + key + stats_list(encoded))
+    return b"".join(chunks)
+
+
 class StatisticsMethods:
     ms: HiveMetastore
     t: Any
@@ -53,12 +89,7 @@ class StatisticsMethods:
         return ColumnStats(obj.colName or "", obj.colType or "", kind, values)
 
     def _stats_out(self, stats: ColumnStats) -> Any:
-        """The reply form. Bit vectors (NDV sketches) stay on the server: Hive 2.3 declares them as
-        ``string`` and its Python bindings fail to decode sketch bytes; planners use ``numDVs``."""
-        kind_cls = next(spec[2] for spec in self.t.ColumnStatisticsData.thrift_spec.values() if spec[1] == stats.kind)
-        data = {k: v for k, v in stats.data.items() if k != "bitVectors"}
-        union = self.t.ColumnStatisticsData(**{stats.kind: _dict_to_struct(kind_cls, data)})
-        return self.t.ColumnStatisticsObj(colName=stats.col_name, colType=stats.col_type, statsData=union)
+        return stats_struct(self.t, stats)
 
     def _stats_list(self, stats: Sequence[ColumnStats]) -> list[Any]:
         return [self._stats_out(s) for s in stats]
@@ -103,7 +134,25 @@ class StatisticsMethods:
         self._update_req(request, None)
         return True
 
-    # -- reads ------------------------------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def table_with_column_stats(self, db: str, name: str, engine: str | None) -> EncodedValue:
+        """``get_table_req`` with ``getColumnStats``: the served table plus ``colStats`` (field 21)."""
+        found = self.ms.get_table_encoded(db, name)
+        stats = self.ms.statistics.get_table(db, name, None, engine)
+        extra = struct_field(21, self._column_statistics(db, name, None, stats)) if stats else b""
+        return table_value(found.bodies[0], found.columns[found.cd_ids[0]], extra)
+
+    def partitions_with_column_stats(self, db: str, table: str, names: Sequence[str], engine: str | None) -> Any:
+        """``get_partitions_by_names_req`` with ``get_col_stats``: partitions with ``colStats`` set."""
+        parts = to_thrift_list(self.ms.get_partitions_by_names(db, table, names))
+        keys = [k.name for k in self.ms.get_table(db, table).partition_keys]
+        by_name = self.ms.statistics.get_partitions(db, table, names, None, engine)
+        for p in parts:
+            stats = by_name.get(make_partition_name(keys, p.values))
+            if stats:
+                p.colStats = self._column_statistics(db, table, make_partition_name(keys, p.values), stats)
+        return self.t.GetPartitionsByNamesResult(partitions=parts)
 
     def _column_statistics(self, db: str, table: str, part_name: str | None, stats: list[ColumnStats]) -> Any:
         desc = self.t.ColumnStatisticsDesc(isTblLevel=part_name is None, dbName=db.lower(), tableName=table.lower(),
@@ -118,17 +167,19 @@ class StatisticsMethods:
         stats = self.ms.statistics.get_partition_column(db_name, tbl_name, part_name or "", col_name or "")
         return self._column_statistics(db_name, tbl_name, part_name, stats)
 
-    def get_table_statistics_req(self, request: Any) -> Any:
+    def get_table_statistics_req(self, request: Any) -> EncodedValue:
+        """Spliced from the served form of each statistic (Trino plans every query with these)."""
         check_catalog(request.catName)
-        stats = self.ms.statistics.get_table(request.dbName, request.tblName, request.colNames or [],
-                                             getattr(request, "engine", None))
-        return self.t.TableStatsResult(tableStats=self._stats_list(stats))
+        encoded = self.ms.statistics.get_table(request.dbName, request.tblName, request.colNames or [],
+                                               getattr(request, "engine", None), encoded=True)
+        return in_struct(1, EncodedValue(T_LIST, (stats_list(encoded),)))
 
-    def get_partitions_statistics_req(self, request: Any) -> Any:
+    def get_partitions_statistics_req(self, request: Any) -> EncodedValue:
         check_catalog(request.catName)
         by_part = self.ms.statistics.get_partitions(request.dbName, request.tblName, request.partNames or [],
-                                                    request.colNames or [], getattr(request, "engine", None))
-        return self.t.PartitionsStatsResult(partStats={n: self._stats_list(s) for n, s in by_part.items()})
+                                                    request.colNames or [], getattr(request, "engine", None),
+                                                    encoded=True)
+        return in_struct(1, EncodedValue(T_MAP, (stats_map(by_part),)))
 
     def get_aggr_stats_for(self, request: Any) -> Any:
         check_catalog(request.catName)

@@ -75,6 +75,7 @@ def test_get_table_req_and_catalog(hms):
         hms.client.get_table(f"@spark#{db}", "t")
     assert info.value.message == OTHER_CATALOG
     assert db in hms.client.get_databases("@hive#")
+    assert [m.tableName for m in hms.client.get_table_meta(f"@hive#{db}", "*", [])] == ["t"]
     objects = hms.client.get_table_objects_by_name_req(T.GetTablesRequest(dbName=db, tblNames=["t", "nosuch"]))
     assert [t.tableName for t in objects.tables] == ["t"]
     with pytest.raises(T.MetaException) as info:  # no NoSuchObjectException slot: a wrong catalog is no empty list
@@ -205,3 +206,48 @@ def test_open_txns_is_an_unknown_method(hms):
     assert info.value.type == TApplicationException.UNKNOWN_METHOD
     assert info.value.message == "Invalid method name: 'open_txns'"
     assert "default" in hms.client.get_all_databases()
+
+
+# -- get_partition_values and hive-metastore-client's own API --------------------------------------
+
+
+def test_get_partition_values(hms):
+    requires(hms, "hive3", "hive4")
+    db, table = setup_table(hms)
+    T, c = hms.T, hms.client
+    ds, hr = table.partitionKeys
+
+    def values(**kw):
+        return [r.row for r in c.get_partition_values(T.PartitionValuesRequest(dbName=db, tblName="t", **kw)).partitionValues]
+
+    assert values(partitionKeys=[ds]) == [["2024-01-01"], ["2024-01-02"], ["2024-01-03"]]
+    assert values(partitionKeys=[hr, ds], filter='ds = "2024-01-02" and hr > 2') == [["3", "2024-01-02"],
+                                                                                      ["4", "2024-01-02"]]
+    assert len(values(partitionKeys=[ds], applyDistinct=False)) == 12
+    assert values(partitionKeys=[hr], partitionOrder=[hr], ascending=False, maxParts=2) == [["4"], ["3"]]
+    with pytest.raises(T.MetaException) as info:
+        values(partitionKeys=[T.FieldSchema(name="nokey", type="string")])
+    assert info.value.message == "partitionKeys names nokey, not partition keys of the table (ds, hr)"
+
+
+def test_hive_metastore_client_convenience_api(hms):
+    """hive-metastore-client's own helpers (what its users call) work against the server."""
+    requires(hms, "hive3")
+    from hive_metastore_client import HiveMetastoreClient
+
+    db, _ = setup_table(hms)
+    with HiveMetastoreClient(hms.server.host, hms.server.port) as client:
+        assert client.get_partition_keys(db, "t") == [("ds", "string"), ("hr", "int")]
+        assert sorted(client.get_partition_values_from_table(db, "t")) == [
+            [d, h] for d in ("2024-01-01", "2024-01-02", "2024-01-03") for h in ("1", "2", "3", "4")]
+        client.add_columns_to_table(db, "t", [hms.T.FieldSchema(name="extra", type="string")])
+        assert [col.name for col in client.get_table(db, "t").sd.cols] == ["id", "extra"]
+        client.drop_columns_from_table(db, "t", ["extra"])  # setMetaConf, then alter_table
+        assert [col.name for col in client.get_table(db, "t").sd.cols] == ["id"]
+        assert client.getMetaConf("hive.metastore.disallow.incompatible.col.type.changes") == "false"
+        client.bulk_drop_partitions(db, "t", [["2024-01-01", "1"], ["2024-01-01", "2"]])
+        assert len(client.get_partition_names(db, "t", -1)) == 10
+    with pytest.raises(hms.T.MetaException) as info:
+        hms.client.setMetaConf("javax.jdo.option.ConnectionURL", "x")
+    assert info.value.message == ("Invalid configuration key javax.jdo.option.ConnectionURL: only hive.metastore.* "
+                                  "settings can be set per connection")

@@ -4,6 +4,8 @@ and drops of tables, partitions and columns; the errors clients get for bad requ
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 # (column, Hive type, kind, data); timestamp statistics exist only in Hive 4's IDL.
@@ -294,3 +296,90 @@ def test_other_catalog_is_refused(hms):
                                   "Leave the catalog name unset or use 'hive'")
     req.catName = "HIVE"
     assert hms.client.get_table_statistics_req(req).tableStats == []
+
+
+def test_get_table_req_with_column_stats(hms):
+    if hms.gen != "hive4":
+        pytest.skip("getColumnStats is a Hive 4 request field")
+    db = kinds_table(hms)
+    T = hms.T
+    plain = hms.client.get_table_req(T.GetTableRequest(dbName=db, tblName="t", getColumnStats=True, engine="hive")).table
+    assert plain.colStats is None  # no statistics yet
+    hms.client.update_table_column_statistics(col_stats(hms, db, "t", [long_obj(hms)]))
+    table = hms.client.get_table_req(T.GetTableRequest(dbName=db, tblName="t", getColumnStats=True, engine="hive")).table
+    assert table.colStats.statsObj == [long_obj(hms)]
+    assert (table.colStats.statsDesc.isTblLevel, table.colStats.statsDesc.tableName) == (True, "t")
+    table.colStats = None
+    assert table == hms.client.get_table(db, "t")  # otherwise the same table
+
+
+def test_get_partitions_by_names_req_with_column_stats(hms):
+    if hms.gen != "hive4":
+        pytest.skip("get_col_stats is a Hive 4 request field")
+    db = partitioned(hms)
+    T = hms.T
+    hms.client.update_partition_column_statistics(col_stats(hms, db, "p", [long_obj(hms)], "ds=b"))
+    req = T.GetPartitionsByNamesRequest(db_name=db, tbl_name="p", names=["ds=a", "ds=b"], get_col_stats=True,
+                                        engine="hive")
+    a, b = hms.client.get_partitions_by_names_req(req).partitions
+    assert (a.values, a.colStats) == (["a"], None)
+    assert (b.values, b.colStats.statsDesc.partName, b.colStats.statsObj) == (["b"], "ds=b", [long_obj(hms)])
+    b.colStats = None
+    assert b == hms.client.get_partition(db, "p", ["b"])
+
+
+def test_concurrent_writers_of_one_statistic(hms):
+    """Writers racing on one column: each call applies whole or asks for a retry; one value wins."""
+    if hms.gen != "hive4":
+        pytest.skip("one generation is enough for a server-side race")
+    db = kinds_table(hms)
+    errors: list[BaseException] = []
+    retries = []
+
+    def writer(seed: int) -> None:
+        with hms.connection() as client:
+            for i in range(8):
+                stats = col_stats(hms, db, "t", [long_obj(hms, low=seed * 100 + i, high=seed * 100 + i)])
+                while True:
+                    try:
+                        client.update_table_column_statistics(stats)
+                        break
+                    except hms.T.MetaException as e:
+                        if "retry the call" not in e.message:
+                            errors.append(e)
+                            return
+                        retries.append(e.message)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    final = table_stats(hms, db, "t", ["l"])["l"].statsData.longStats
+    assert final.lowValue == final.highValue and final.lowValue % 100 == 7  # some writer's last value
+
+
+def test_one_partition_twice_in_a_request(hms):
+    db = partitioned(hms)
+    T = hms.T
+    first = col_stats(hms, db, "p", [long_obj(hms, low=1), stats_obj(hms, *KIND_COLUMNS[3])], "ds=a")
+    second = col_stats(hms, db, "p", [long_obj(hms, low=2)], "ds=a")
+    assert hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[first, second], **engine(hms)))
+    got = part_stats(hms, db, "p", ["ds=a"], ["l", "s"])["ds=a"]
+    assert (got["l"], got["s"]) == (long_obj(hms, low=2), stats_obj(hms, *KIND_COLUMNS[3]))
+
+
+def test_a_request_applies_whole_or_not_at_all(hms):
+    db = partitioned(hms)
+    T = hms.T
+    good = col_stats(hms, db, "p", [long_obj(hms)], "ds=a")
+    table_level = col_stats(hms, db, "p", [long_obj(hms)])
+    missing = col_stats(hms, db, "p", [long_obj(hms)], "ds=nope")
+    with pytest.raises(T.NoSuchObjectException):
+        hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[table_level, good, missing], **engine(hms)))
+    bad_column = col_stats(hms, db, "p", [long_obj(hms, col="nosuch")], "ds=b")
+    with pytest.raises(T.MetaException):
+        hms.client.set_aggr_stats_for(T.SetPartitionsStatsRequest(colStats=[good, bad_column], **engine(hms)))
+    assert part_stats(hms, db, "p", ["ds=a", "ds=b"], ["l"]) == {}
+    assert table_stats(hms, db, "p", ["l"]) == {}

@@ -22,6 +22,7 @@ def _stat_columns() -> list[sa.Column]:
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("last_analyzed", sa.BigInteger(), nullable=False),
+        sa.Column("wire", sa.LargeBinary(), nullable=True),
     ]
 
 
