@@ -36,6 +36,8 @@ def crawl_options(f):  # noqa: ANN001, ANN201
         click.option("--recrawl", type=click.Choice(RECRAWL_BEHAVIORS), default=INCREMENTAL, show_default=True,
                      help="INCREMENTAL reads only new or changed files (size + mtime/ETag) and still sees deletions."),
         click.option("--s3-endpoint", help="S3-compatible endpoint URL (else boto3's default)."),
+        click.option("--include", "includes", multiple=True,
+                     help="Database sources: database/schema/table (database/table on MySQL, SQLite), % wildcards."),
         click.option("--threads", type=int, default=8, show_default=True, help="Parallel file reads."),
     ]):
         f = decorator(f)
@@ -50,7 +52,7 @@ def options_from(sources: tuple[str, ...] | list[str], kw: dict) -> CrawlOptions
         policy=Policy(UpdateBehavior(kw["update_behavior"]), DeleteBehavior(kw["delete_behavior"]),
                       bool(kw.get("overwrite_edits")), kw.get("table_threshold")),
         recrawl=kw.get("recrawl") or INCREMENTAL, dry_run=bool(kw.get("dry_run")), threads=kw.get("threads") or 8,
-        s3_endpoint=kw.get("s3_endpoint"),
+        s3_endpoint=kw.get("s3_endpoint"), includes=list(kw.get("includes") or ()),
     )
 
 
@@ -134,7 +136,7 @@ def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_path
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, warehouse: str, as_json: bool,
           explain_paths: tuple[str, ...], **kw) -> None:  # noqa: ANN003
-    """Crawl SOURCE… (local folders, file://, s3://) once and register the tables found."""
+    """Crawl SOURCE… (local folders, file://, s3://, database URLs) once and register the tables found."""
     from crawlers.apply import ApplyError
     from crawlers.sources import SourceError
     from crawlers.targets import TargetError
@@ -149,7 +151,7 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
             execute(options, target, state, as_json=as_json, explain_paths=explain_paths)
         finally:
             target.close()
-    except (SourceError, TargetError, ThresholdExceeded, ApplyError) as e:
+    except (SourceError, TargetError, ThresholdExceeded, ApplyError, ValueError) as e:
         console.print(f"[red]error:[/red] {e}", highlight=False)
         sys.exit(1)
 

@@ -227,8 +227,8 @@ class Planner:
 
     def _table(self, d: DesiredTable) -> None:
         cur = self.existing.get(d.name)
-        summary = (f"{d.table.parameters['classification']} at {d.table.sd.location}: {d.files} files, "
-                   f"{len(d.table.sd.cols)} columns")
+        files = f"{d.files} files, " if d.group.partitions else ""
+        summary = f"{d.table.parameters['classification']} at {d.table.sd.location}: {files}{len(d.table.sd.cols)} columns"
         if cur is None:
             self._add("create_table", d.name, f"new table ({d.group.reason}); {summary}", files=d.evidence,
                       definition=d.table)
