@@ -53,6 +53,7 @@ def options_from(sources: tuple[str, ...] | list[str], kw: dict) -> CrawlOptions
                       bool(kw.get("overwrite_edits")), kw.get("table_threshold")),
         recrawl=kw.get("recrawl") or INCREMENTAL, dry_run=bool(kw.get("dry_run")), threads=kw.get("threads") or 8,
         s3_endpoint=kw.get("s3_endpoint"), includes=list(kw.get("includes") or ()),
+        connection_name=kw.get("connection_name"),
     )
 
 
@@ -141,6 +142,16 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
     from crawlers.sources import SourceError
     from crawlers.targets import TargetError
 
+    if any(s.startswith("connection:") for s in sources):
+        from crawlers.registry import RegistryError
+
+        try:
+            registry = _registry(db_url or DEFAULT_DB)
+            resolved = [registry.resolve(s) for s in sources]
+        except RegistryError as e:
+            _fail(e)
+        sources = tuple(url for url, _ in resolved)
+        kw["connection_name"] = next((n for _, n in resolved if n), None)
     options = options_from(sources, kw)
     if db_url and metastore:
         raise click.UsageError("give either --db (metahive's catalog) or --metastore (thrift://…), not both")
@@ -156,6 +167,258 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
         sys.exit(1)
 
 
+def _registry(db_url: str):  # noqa: ANN202
+    from crawlers.registry import Registry
+    from metastore.app import prepare_database
+    from metastore.store.engine import create_engine
+
+    prepare_database(db_url)
+    return Registry(create_engine(db_url))
+
+
+def _fail(e: Exception) -> None:
+    console.print(f"[red]error:[/red] {e}", highlight=False)
+    sys.exit(1)
+
+
+def _when(ms: int | None) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if ms else "—"
+
+
+db_option = click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
+                         help="Catalog database holding crawler definitions and runs.")
+
+
+@click.group()
+def crawler() -> None:
+    """Crawler definitions, runs and history (kept in the catalog database)."""
+
+
+@crawler.command("create")
+@click.argument("name")
+@click.argument("sources", nargs=-1, required=True)
+@crawl_options
+@db_option
+@click.option("--metastore", help="Write through a Hive metastore (thrift://host:port) instead of this catalog.")
+@click.option("--schedule", help="cron(m h dom mon dow year) as in Glue, or five-field cron; UTC.")
+def crawler_create(name: str, sources: tuple[str, ...], db_url: str, metastore: str | None, schedule: str | None,
+                   **kw) -> None:  # noqa: ANN003
+    """Define crawler NAME over SOURCE… (paths, s3://, database URLs, connection:NAME)."""
+    from crawlers.registry import CrawlerDef, RegistryError
+    from crawlers.scheduler import CronError
+
+    database = kw.pop("database")
+    try:
+        _registry(db_url).create(CrawlerDef(name, list(sources), database, metastore, schedule, kw))
+    except (RegistryError, CronError) as e:
+        _fail(e)
+    console.print(f"crawler {name} created" + (f", schedule {schedule}" if schedule else ""), highlight=False)
+
+
+@crawler.command("update")
+@click.argument("name")
+@db_option
+@click.option("--source", "sources", multiple=True, help="Replace the sources.")
+@click.option("--database", "-d")
+@click.option("--schedule", help="New schedule; '' removes it.")
+@click.option("--set", "settings", multiple=True, metavar="OPTION=VALUE",
+              help="Change a crawl option, e.g. --set update_behavior=LOG --set table_threshold=10.")
+def crawler_update(name: str, db_url: str, sources: tuple[str, ...], database: str | None, schedule: str | None,
+                   settings: tuple[str, ...]) -> None:
+    """Change crawler NAME's sources, database, schedule or options."""
+    from crawlers.registry import RegistryError
+    from crawlers.scheduler import CronError
+
+    try:
+        registry = _registry(db_url)
+        d = registry.get(name)
+        d.sources = list(sources) or d.sources
+        d.database = database or d.database
+        if schedule is not None:
+            d.schedule = schedule or None
+        for setting in settings:
+            key, sep, value = setting.partition("=")
+            if not sep:
+                raise RegistryError(f"--set {setting!r}: write OPTION=VALUE")
+            d.options[key.replace("-", "_")] = int(value) if value.isdigit() else value
+        registry.update(d)
+    except (RegistryError, CronError) as e:
+        _fail(e)
+    console.print(f"crawler {name} updated", highlight=False)
+
+
+@crawler.command("list")
+@db_option
+def crawler_list(db_url: str) -> None:
+    """Crawlers, their state and schedule."""
+    table = RichTable()
+    for col in ("name", "state", "database", "sources", "schedule", "next run (UTC)"):
+        table.add_column(col, overflow="fold")
+    for row in _registry(db_url).rows():
+        d = json.loads(row.definition)
+        table.add_row(row.name, row.state, d["database"], " ".join(d["sources"]), row.schedule or "—",
+                      _when(row.next_fire_ms))
+    Console().print(table)
+
+
+@crawler.command("show")
+@click.argument("name")
+@db_option
+def crawler_show(name: str, db_url: str) -> None:
+    """A crawler's definition and last run, as JSON."""
+    from crawlers.registry import RegistryError
+
+    try:
+        registry = _registry(db_url)
+        row = registry.row(name)
+    except RegistryError as e:
+        _fail(e)
+    last = registry.history(name, 1)
+    doc = {"name": row.name, "state": row.state, "schedule": row.schedule, "next_run": _when(row.next_fire_ms),
+           **json.loads(row.definition),
+           "last_run": _run_doc(last[0]) if last else None}
+    click.echo(json.dumps(doc, indent=2))
+
+
+def _run_doc(run) -> dict:  # noqa: ANN001
+    return {"run_id": run.run_id, "state": run.state, "trigger": run.trigger, "started": _when(run.started_ms),
+            "ended": _when(run.ended_ms), "metrics": json.loads(run.metrics) if run.metrics else None,
+            "errors": json.loads(run.errors) if run.errors else []}
+
+
+@crawler.command("run")
+@click.argument("name")
+@db_option
+@click.option("--warehouse", default="./warehouse", show_default=True)
+@click.option("--trigger", default="manual", hidden=True)
+@click.option("--json", "as_json", is_flag=True)
+def crawler_run(name: str, db_url: str, warehouse: str, trigger: str, as_json: bool) -> None:
+    """Run crawler NAME now, in this process (refused if it is running)."""
+    from crawlers.registry import RegistryError
+    from crawlers.runner import run_crawler
+
+    try:
+        outcome = run_crawler(_registry(db_url), db_url, warehouse, name, trigger)
+    except RegistryError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps({"run_id": outcome.run_id, "state": outcome.state, "errors": outcome.errors,
+                               **({"summary": outcome.result.summary()} if outcome.result else {})}, indent=2))
+    else:
+        if outcome.result is not None:
+            Console().print(summary_table(outcome.result))
+        click.echo(f"run {outcome.run_id}: {outcome.state}")
+        for e in outcome.errors[:20]:
+            click.echo(f"  {e}")
+    if outcome.state != "SUCCEEDED":
+        sys.exit(1)
+
+
+@crawler.command("stop")
+@click.argument("name")
+@db_option
+def crawler_stop(name: str, db_url: str) -> None:
+    """Ask a running crawler to stop; the run ends CANCELLED."""
+    from crawlers.registry import RegistryError
+
+    try:
+        run_id = _registry(db_url).request_stop(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"crawler {name}: stopping run {run_id}", highlight=False)
+
+
+@crawler.command("delete")
+@click.argument("name")
+@db_option
+def crawler_delete(name: str, db_url: str) -> None:
+    """Delete a crawler definition (its tables stay)."""
+    from crawlers.registry import RegistryError
+
+    try:
+        _registry(db_url).delete(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"crawler {name} deleted", highlight=False)
+
+
+@crawler.command("history")
+@click.argument("name")
+@db_option
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def crawler_history(name: str, db_url: str, limit: int, as_json: bool) -> None:
+    """Past runs of crawler NAME, newest first."""
+    runs = [_run_doc(r) for r in _registry(db_url).history(name, limit)]
+    if as_json:
+        click.echo(json.dumps(runs, indent=2))
+        return
+    table = RichTable()
+    for col in ("run", "state", "trigger", "started (UTC)", "ended", "tables +/~/-", "partitions +/~/-", "errors"):
+        table.add_column(col, overflow="fold")
+    for r in runs:
+        m = (r["metrics"] or {}).get("metrics") or {}
+        table.add_row(r["run_id"], r["state"], r["trigger"], r["started"], r["ended"],
+                      f"{m.get('tables_created', 0)}/{m.get('tables_updated', 0)}/{m.get('tables_deleted', 0)}",
+                      f"{m.get('partitions_created', 0)}/{m.get('partitions_updated', 0)}/"
+                      f"{m.get('partitions_deleted', 0)}", str(len(r["errors"])))
+    Console().print(table)
+
+
+@click.group()
+def connection() -> None:
+    """Database connections for crawlers (passwords from an environment variable or a file, never stored)."""
+
+
+@connection.command("create")
+@click.argument("name")
+@click.option("--url", required=True, help="SQLAlchemy URL without the password, e.g. postgresql://user@host/db.")
+@click.option("--password-env", help="Environment variable holding the password when a crawler runs.")
+@click.option("--password-file", help="File holding the password.")
+@db_option
+def connection_create(name: str, url: str, password_env: str | None, password_file: str | None, db_url: str) -> None:
+    """Create connection NAME; crawl it as the source connection:NAME."""
+    from crawlers.registry import RegistryError
+
+    if password_env and password_file:
+        _fail(RegistryError("give --password-env or --password-file, not both"))
+    try:
+        _registry(db_url).create_connection(name, url, password_env, password_file)
+    except (RegistryError, ValueError) as e:
+        _fail(e)
+    console.print(f"connection {name} created", highlight=False)
+
+
+@connection.command("list")
+@db_option
+def connection_list(db_url: str) -> None:
+    """Connections (URLs without passwords, and where each password comes from)."""
+    table = RichTable()
+    for col in ("name", "url", "password from"):
+        table.add_column(col, overflow="fold")
+    for row in _registry(db_url).connections():
+        source = f"${row.password_env}" if row.password_env else row.password_file or "—"
+        table.add_row(row.name, row.url, source)
+    Console().print(table)
+
+
+@connection.command("delete")
+@click.argument("name")
+@db_option
+def connection_delete(name: str, db_url: str) -> None:
+    from crawlers.registry import RegistryError
+
+    try:
+        _registry(db_url).delete_connection(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"connection {name} deleted", highlight=False)
+
+
 def register(main: click.Group) -> None:
     """Add the crawler commands to ``metahive``."""
     main.add_command(crawl)
+    main.add_command(crawler)
+    main.add_command(connection)

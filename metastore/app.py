@@ -61,7 +61,15 @@ def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int,
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
     log.info("catalog %s, warehouse %s", db_url, bootstrap.warehouse.root)
-    serve(ServerOptions(host, port, workers), lambda: build_metastore(db_url, warehouse, config))
+    serve(ServerOptions(host, port, workers), lambda: _worker(db_url, warehouse, config))
+
+
+def _worker(db_url: str, warehouse: str, config: dict[str, str] | None) -> HiveMetastore:
+    """A worker's metastore; each worker also polls for due crawler schedules (claimed once per firing)."""
+    from crawlers.scheduler import start_in_worker
+
+    start_in_worker(db_url, warehouse)
+    return build_metastore(db_url, warehouse, config)
 
 
 def configure_logging(level: str = "INFO") -> None:
