@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from crawlers.crawl import INCREMENTAL, RECRAWL_BEHAVIORS, CrawlOptions, CrawlResult, explain
-from crawlers.crawl import crawl as run_crawl
-from crawlers.plan import DeleteBehavior, Policy, ThresholdExceeded, UpdateBehavior
+from crawlers.policies import INCREMENTAL, RECRAWL_BEHAVIORS, DeleteBehavior, Policy, UpdateBehavior
+
+if TYPE_CHECKING:  # the pipeline (pyarrow, SQLAlchemy…) is imported when a command runs, not by `metahive`
+    from crawlers.crawl import CrawlOptions, CrawlResult
 
 console = Console(stderr=True)
 DEFAULT_DB = "sqlite:///metahive.db"
@@ -45,6 +47,8 @@ def crawl_options(f):  # noqa: ANN001, ANN201
 
 
 def options_from(sources: tuple[str, ...] | list[str], kw: dict) -> CrawlOptions:
+    from crawlers.crawl import CrawlOptions
+
     return CrawlOptions(
         sources=list(sources), database=kw["database"], crawler=kw.get("name") or "crawl",
         excludes=list(kw.get("excludes") or ()), table_level=kw.get("table_level"),
@@ -90,6 +94,9 @@ def summary_table(result: CrawlResult) -> RichTable:
 
 def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_paths: tuple[str, ...] = ()) -> CrawlResult:  # noqa: ANN001
     """Run with a progress display on a terminal; print the plan (dry run), explanations and a summary."""
+    from crawlers.crawl import crawl as run_crawl
+    from crawlers.crawl import explain
+
     interactive = console.is_terminal and not as_json
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   disable=not interactive, transient=True) as bar:
@@ -139,6 +146,7 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
           explain_paths: tuple[str, ...], **kw) -> None:  # noqa: ANN003
     """Crawl SOURCE… (local folders, file://, s3://, database URLs) once and register the tables found."""
     from crawlers.apply import ApplyError
+    from crawlers.plan import ThresholdExceeded
     from crawlers.sources import SourceError
     from crawlers.targets import TargetError
 

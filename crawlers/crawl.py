@@ -21,17 +21,21 @@ from crawlers.folders import FolderData
 from crawlers.grouping import GroupingOptions, TableGroup, group
 from crawlers.merge import CRAWLER_KEY, DesiredTable, merge
 from crawlers.paths import Excludes, is_side_entry
-from crawlers.plan import DeleteBehavior, Existing, Plan, Planner, Policy, UpdateBehavior, written_record
+from crawlers.plan import Existing, Plan, Planner, written_record
+from crawlers.policies import (  # noqa: F401 - re-exported
+    CRAWL_EVERYTHING,
+    CRAWL_NEW_FOLDERS_ONLY,
+    INCREMENTAL,
+    RECRAWL_BEHAVIORS,
+    DeleteBehavior,
+    Policy,
+    UpdateBehavior,
+)
 from crawlers.scan import ScanOptions, ScanResult, scan
 from crawlers.sources import DEFAULT_SAMPLE_BYTES, Source, open_source
 from crawlers.store import CrawlState
 from crawlers.targets import Target
 from metastore.warehouse import to_uri
-
-INCREMENTAL = "INCREMENTAL"
-CRAWL_EVERYTHING = "CRAWL_EVERYTHING"
-CRAWL_NEW_FOLDERS_ONLY = "CRAWL_NEW_FOLDERS_ONLY"
-RECRAWL_BEHAVIORS = (INCREMENTAL, CRAWL_EVERYTHING, CRAWL_NEW_FOLDERS_ONLY)
 
 
 @dataclass

@@ -12,37 +12,17 @@ import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from crawlers.grouping import with_hash_suffix
 from crawlers.merge import CRAWLER_KEY, DEPRECATED_KEY, VOLATILE_KEYS, DesiredTable
+from crawlers.policies import DeleteBehavior, Policy, UpdateBehavior
 from metastore.model import FieldSchema, Partition, Table
 from metastore.names import make_partition_name
 
 
-class UpdateBehavior(StrEnum):
-    UPDATE_IN_DATABASE = "UPDATE_IN_DATABASE"
-    LOG = "LOG"
-    MERGE_NEW_COLUMNS = "MERGE_NEW_COLUMNS"
-
-
-class DeleteBehavior(StrEnum):
-    DEPRECATE_IN_DATABASE = "DEPRECATE_IN_DATABASE"
-    DELETE_FROM_DATABASE = "DELETE_FROM_DATABASE"
-    LOG = "LOG"
-
-
 class ThresholdExceeded(Exception):
     """More tables than ``table_threshold``: the crawl fails before writing anything."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    update: UpdateBehavior = UpdateBehavior.UPDATE_IN_DATABASE
-    delete: DeleteBehavior = DeleteBehavior.DEPRECATE_IN_DATABASE
-    overwrite_edits: bool = False
-    table_threshold: int | None = None
 
 
 @dataclass
