@@ -89,12 +89,6 @@ class CrawlResult:
         }
 
 
-def default_classify() -> Callable[[Sample], Classification]:
-    from classifiers import classify
-
-    return lambda sample: classify(sample)
-
-
 def existing_tables(target: Target, db: str, desired: list[DesiredTable], crawler: str) -> dict[str, Existing]:
     """Catalog tables the plan must look at: same names as found tables, or owned by this crawler."""
     tables = target.tables(db)
@@ -110,10 +104,9 @@ def existing_tables(target: Target, db: str, desired: list[DesiredTable], crawle
 def crawl(options: CrawlOptions, target: Target, state: CrawlState | None = None,
           classify: Callable[[Sample], Classification] | None = None,
           progress: Callable[[str, int], None] | None = None) -> CrawlResult:
-    """Run one crawl; with ``dry_run`` stop after the plan."""
+    """Run one crawl; with ``dry_run`` stop after the plan. ``classify`` None: the built-in classifiers."""
     t0 = time.monotonic()
     run_id = str(uuid.uuid4())
-    classify = classify or default_classify()
     excludes = Excludes(options.excludes)
     databases = [DatabaseSource(uri, options.includes, excludes, options.connection_name)
                  for uri in options.sources if is_database_url(uri)]
