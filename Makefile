@@ -63,7 +63,7 @@ distclean: clean
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-crawl
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -76,3 +76,8 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+# Crawler: 100k local files in 10k partition folders (first crawl, unchanged re-crawl), 10k S3 objects
+# on a loopback moto server; numbers in docs/crawler.md.
+bench-crawl: $(VENV)/.installed
+	$(VENV_PY) bench/crawl_bench.py
