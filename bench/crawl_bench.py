@@ -87,6 +87,7 @@ def make_tree(root: Path, files: int, partitions: int) -> None:
 
 def crawl(args: list[str], env: dict[str, str]) -> tuple[float, float, float, dict]:
     """(seconds, peak RSS MB of the largest process, peak RSS MB of the whole process tree, --json summary)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "metastore.cli", "crawl", *args, "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
@@ -106,14 +107,16 @@ def crawl(args: list[str], env: dict[str, str]) -> tuple[float, float, float, di
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed:\n{err[-3000:]}")
-    rusage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # max over all children so far
-    return seconds, rusage, peak_tree, json.loads(out)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    doc = json.loads(out)
+    doc["cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, after.ru_maxrss / 1024, peak_tree, doc
 
 
 def report(name: str, seconds: float, rss: tuple[float, float], doc: dict, target: str) -> None:
     m = doc.get("metrics") or {}
     print(f"{name:<28} {seconds:7.1f} s  peak RSS {rss[1]:5.0f} MB all processes ({rss[0]:4.0f} MB largest so far)  "
-          f"crawl {doc['seconds']:6.1f} s  files listed {doc['files_listed']:>7}  "
+          f"CPU {doc['cpu_seconds']:6.1f} s  load {os.getloadavg()[0]:4.1f}  files listed {doc['files_listed']:>7}  "
           f"read {doc['files_read']:>7}  tables +{m.get('tables_created', 0)}  partitions "
           f"+{m.get('partitions_created', 0)}   target {target}", flush=True)
 
