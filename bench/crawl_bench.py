@@ -41,7 +41,8 @@ def free_port() -> int:
 
 
 def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the crawl and its classifier pool)."""
+    """Memory of a process and all its descendants (the crawl and its classifier pool), as PSS:
+    pages shared after fork are split between the processes instead of counted in each."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -60,8 +61,8 @@ def tree_rss_mb(pid: int) -> float:
     total = 0
     for p in tree:
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
         except (OSError, StopIteration):
             continue
     return total / 1024
@@ -115,7 +116,7 @@ def crawl(args: list[str], env: dict[str, str]) -> tuple[float, float, float, di
 
 def report(name: str, seconds: float, rss: tuple[float, float], doc: dict, target: str) -> None:
     m = doc.get("metrics") or {}
-    print(f"{name:<28} {seconds:7.1f} s  peak RSS {rss[1]:5.0f} MB all processes ({rss[0]:4.0f} MB largest so far)  "
+    print(f"{name:<28} {seconds:7.1f} s  peak memory {rss[1]:5.0f} MB PSS all processes (max RSS {rss[0]:4.0f} MB)  "
           f"CPU {doc['cpu_seconds']:6.1f} s  load {os.getloadavg()[0]:4.1f}  files listed {doc['files_listed']:>7}  "
           f"read {doc['files_read']:>7}  tables +{m.get('tables_created', 0)}  partitions "
           f"+{m.get('partitions_created', 0)}   target {target}", flush=True)
