@@ -169,9 +169,12 @@ def _remember(state: CrawlState, options: CrawlOptions, sources: list[Source], s
         prev = previous_states[source.uri]
         changed: dict[str, str] = {}
         seen: set[str] = set()
-        for path, folder in scans[source.uri].folders.items():
+        scanned = scans[source.uri]
+        for path, folder in scanned.folders.items():
             location = source.location(path)
             seen.add(location)
+            if folder.unchanged_since(scanned.remembered.get(path)):
+                continue
             doc = json.dumps(folder.state_json(), separators=(",", ":"))
             if prev.get(location) != doc:
                 changed[location] = doc

@@ -116,8 +116,15 @@ class FolderData:
 
     def dominant(self) -> Shape | None:
         """The known shape holding most files (ties: first seen), which decides the folder's format."""
+        if len(self.shapes) == 1:  # the usual case, asked for once per grouping level
+            only = self.shape_list[0]
+            return only if only.known else None
         known = self.known_shapes()
         return max(known, key=lambda s: known[s].files) if known else None
+
+    def unchanged_since(self, previous_files: int | None) -> bool:
+        """Nothing read and exactly the remembered files found: the stored state still holds."""
+        return self.read == 0 and previous_files == len(self.files)
 
     def state_json(self) -> dict[str, Any]:
         return {"shapes": [s.to_json() for s in self.shape_list], "files": self.files}

@@ -8,7 +8,7 @@ table's. Parameters are the ones Glue's crawler writes, so tools that read those
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from classifiers.api import Column
@@ -89,7 +89,7 @@ def _folder_part(folder: FolderData, fmt: tuple[str, str, str], ignored: dict[st
     return shapes, files, size, records
 
 
-def merge(group: TableGroup, database: str, location_of, crawler: str, run_id: str,
+def merge(group: TableGroup, database: str, location_of: Callable[[str], str], crawler: str, run_id: str,
           exclusions: Sequence[str] = ()) -> DesiredTable:
     """The table and partitions for a group; ``location_of(folder)`` gives a folder's URI."""
     votes: Counter[Shape] = Counter()

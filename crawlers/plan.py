@@ -148,7 +148,12 @@ def _same_table(a: Table, b: Table) -> bool:
 
 
 def _same_partition(a: Partition, b: Partition) -> bool:
-    return _sd_signature(a.sd) == _sd_signature(b.sd) and _params(a.parameters) == _params(b.parameters)
+    sa, sb = a.sd, b.sd
+    if (sa.location, sa.input_format, sa.output_format, sa.serde_info.serialization_lib) != (
+            sb.location, sb.input_format, sb.output_format, sb.serde_info.serialization_lib):
+        return False  # cheap fields first: 10k unchanged partitions are compared on every recrawl
+    return (sa.serde_info.parameters == sb.serde_info.parameters and _params(a.parameters) == _params(b.parameters)
+            and _cols(sa.cols) == _cols(sb.cols))
 
 
 def _now_ms() -> str:

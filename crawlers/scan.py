@@ -31,6 +31,7 @@ class ScanResult:
     files: int = 0
     bytes: int = 0
     skipped: list[str] = field(default_factory=list)  # files that could not be read, with the reason
+    remembered: dict[str, int] = field(default_factory=dict)  # folder -> files in its previous state
 
     @property
     def files_read(self) -> int:
@@ -124,6 +125,8 @@ def scan(source: Source, classify: Classify | None = None, previous: PreviousSta
                 state = previous(current_folder) if previous is not None and not options.everything else None
                 had_state = state is not None
                 old_shapes, old_files = FolderData.previous_files(state)
+                if state is not None:
+                    result.remembered[current_folder] = len(old_files)
             old = old_files.get(entry.name)
             if old is not None and (options.new_folders_only or (old[0] == entry.size and old[1] == entry.version)):
                 folder(entry.folder).add(entry.name, entry.size, entry.version, old_shapes[old[2]], old[3], read=False)
