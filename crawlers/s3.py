@@ -1,8 +1,8 @@
 """S3 and S3-compatible stores as a crawl source (boto3, configurable endpoint).
 
 Listing streams pages of ListObjectsV2; samples are ranged GETs (a 64 KiB probe, more only for
-text formats; Parquet/ORC footers by range), run on the scan's thread pool. Throttling and
-transient errors are retried by botocore's adaptive mode with backoff.
+text formats; Parquet/ORC footers by range), made by the scan's classifier processes, each with
+a few threads. Throttling and transient errors are retried by botocore's adaptive mode with backoff.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class S3Source(Source):
         self.uri = f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
         self.excludes = excludes or Excludes()
         self.stats = ListingStats()
-        self.client = _client(endpoint)
+        self.endpoint = endpoint
+        self._client = None
         try:  # a quick probe: a wrong endpoint or bucket fails in seconds, not after ten backoffs
             _client(endpoint, attempts=2).head_bucket(Bucket=self.bucket)
         except ClientError as e:
@@ -51,6 +52,16 @@ class S3Source(Source):
                               "check the credentials (AWS_* environment variables or profile)") from None
         except BotoCoreError as e:
             raise SourceError(f"source {uri}: cannot reach S3 at {endpoint or 'the default endpoint'}: {e}") from None
+
+    @property
+    def client(self):  # noqa: ANN201
+        """One boto3 client per process (a pickled source re-creates it in a classifier worker)."""
+        if self._client is None:
+            self._client = _client(self.endpoint)
+        return self._client
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_client": None}
 
     def list(self) -> Iterator[FileEntry]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -69,7 +80,7 @@ class S3Source(Source):
                     if self.excludes.matches(key):
                         self.stats.excluded += 1
                         continue
-                    yield FileEntry(key, obj["Size"], obj["ETag"].strip('"'))
+                    yield FileEntry.of(key, obj["Size"], obj["ETag"].strip('"'))
         except (ClientError, BotoCoreError) as e:
             raise SourceError(f"listing {self.uri} failed: {e}") from None
 

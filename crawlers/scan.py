@@ -1,10 +1,10 @@
 """List and classify: stream a source's files into per-folder summaries, reading only what changed.
 
 Files whose size and version (mtime or ETag) match the previous crawl reuse the shape recorded
-then and are not read. The others are sampled and classified in batches: on local files by a
-process pool (classifying is CPU work, and a 2-core machine has two cores to give it), on S3 by a
-thread pool (ranged GETs are I/O). A bounded number of batches is in flight, so memory stays flat
-however many files are listed.
+then and are not read. The others are sampled and classified in batches on a process pool
+(classifying and boto3's request handling are CPU work, and a 2-core machine has two cores to give
+it; S3 batches also overlap their GETs on a few threads per process). A bounded number of batches
+is in flight, so memory stays flat however many files are listed.
 """
 
 from __future__ import annotations
@@ -51,29 +51,40 @@ class ScanOptions:
     everything: bool = False  # CRAWL_EVERYTHING: read every file, ignore what was remembered
 
 
+def _classify_one(source: Source, entry: FileEntry, sample_bytes: int, classify: Classify) -> Outcome:
+    try:
+        c = classify(source.sample(entry, sample_bytes))
+        return entry, Shape.of(c), records_of(c, entry.size, sample_bytes), None
+    except OSError as e:
+        return entry, None, 0, str(e.strerror or e)
+    except Exception as e:  # a classifier bug must not lose the crawl; it is reported per file
+        return entry, None, 0, f"classifier failed: {e!r}"
+
+
+_READERS: ThreadPoolExecutor | None = None  # per classifier process: overlaps remote reads
+
+
 def classify_batch(source: Source, entries: list[FileEntry], sample_bytes: int,
                    classify: Classify | None = None) -> list[Outcome]:
     """Sample and classify files; a file that cannot be read or classified is reported, not raised."""
+    global _READERS
     if classify is None:
         from classifiers import classify as builtin
 
         classify = builtin
-    out: list[Outcome] = []
-    for entry in entries:
-        try:
-            c = classify(source.sample(entry, sample_bytes))
-            out.append((entry, Shape.of(c), records_of(c, entry.size, sample_bytes), None))
-        except OSError as e:
-            out.append((entry, None, 0, str(e.strerror or e)))
-        except Exception as e:  # a classifier bug must not lose the crawl; it is reported per file
-            out.append((entry, None, 0, f"classifier failed: {e!r}"))
-    return out
+    if isinstance(source, LocalSource) or len(entries) == 1:
+        return [_classify_one(source, e, sample_bytes, classify) for e in entries]
+    if _READERS is None:
+        _READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crawl-get")
+    return list(_READERS.map(lambda e: _classify_one(source, e, sample_bytes, classify), entries))
 
 
 def _executor(source: Source, classify: Classify | None, options: ScanOptions) -> tuple[Executor, int]:
-    """(pool, files per task): processes for local files with the built-in classifiers, else threads."""
-    if classify is None and isinstance(source, LocalSource):
-        return ProcessPoolExecutor(max_workers=options.processes or os.cpu_count() or 1), 64
+    """(pool, files per task): processes with the built-in classifiers (classifying and S3 request
+    handling are CPU work), threads for a custom classify function (it need not be picklable)."""
+    if classify is None:
+        return ProcessPoolExecutor(max_workers=options.processes or os.cpu_count() or 1), \
+            64 if isinstance(source, LocalSource) else 16
     return ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="crawl-read"), 1
 
 
@@ -120,7 +131,7 @@ def scan(source: Source, classify: Classify | None = None, previous: PreviousSta
             result.bytes += entry.size
             if progress is not None and result.files % 1000 == 0:
                 progress(result.files)
-            if entry.folder != current_folder:
+            if entry.folder is not current_folder and entry.folder != current_folder:
                 current_folder = entry.folder
                 state = previous(current_folder) if previous is not None and not options.everything else None
                 had_state = state is not None
