@@ -1,8 +1,8 @@
 """S3 and S3-compatible stores as a crawl source (boto3, configurable endpoint).
 
 Listing streams pages of ListObjectsV2; samples are ranged GETs (a 64 KiB probe, more only for
-text formats; Parquet/ORC footers by range), made by the scan's classifier processes, each with
-a few threads. Throttling and transient errors are retried by botocore's adaptive mode with backoff.
+text formats; Parquet/ORC footers by range), run on the scan's thread pool. Throttling and
+transient errors are retried by botocore's adaptive mode with backoff.
 """
 
 from __future__ import annotations
@@ -55,13 +55,10 @@ class S3Source(Source):
 
     @property
     def client(self):  # noqa: ANN201
-        """One boto3 client per process (a pickled source re-creates it in a classifier worker)."""
+        """Created on first use; boto3 clients are thread-safe, so the scan's threads share it."""
         if self._client is None:
             self._client = _client(self.endpoint)
         return self._client
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_client": None}
 
     def list(self) -> Iterator[FileEntry]:
         from botocore.exceptions import BotoCoreError, ClientError
