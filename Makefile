@@ -1,6 +1,6 @@
 # metahive developer commands.  Everything runs from the virtualenv in .venv.
 #   make venv    create .venv and install the package with its dev extras
-#   make run     upgrade the SQLite catalog and serve the metastore on $(HOST):$(PORT)
+#   make run     upgrade the SQLite catalog, crawl samples/lake once, serve the metastore on $(HOST):$(PORT)
 #   make test    install system deps if missing (Java, PostgreSQL), then run pytest
 #   make lint    ruff check
 #   make clean   remove caches and build output (distclean also removes .venv)
@@ -20,7 +20,7 @@ PORT      ?= 9083
 DB        ?= sqlite:///metahive.db
 WAREHOUSE ?= ./warehouse
 
-.PHONY: venv run test lint system-deps clean distclean
+.PHONY: venv run samples test lint system-deps clean distclean
 
 venv: $(VENV)/.installed
 
@@ -28,8 +28,11 @@ $(VENV_PY):
 	$(PY) -m venv $(VENV)
 
 # Dev install; redone only when pyproject.toml changes.  It satisfies the runtime stamp too.
+# hive-metastore-client (Hive 3 bindings for the contract suite) pins thrift==0.13, which conflicts
+# with the thrift the other bindings need; its generated code runs on any thrift, so no deps.
 $(VENV)/.installed: pyproject.toml | $(VENV_PY)
 	$(VENV_PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(VENV_PY) -m pip install $(PIP_FLAGS) --no-deps 'hive-metastore-client==1.0.9'
 	touch $@ $(VENV)/.installed-runtime
 
 # Runtime-only install for `make run` (skipped when the dev install is already current).
@@ -39,7 +42,21 @@ $(VENV)/.installed-runtime: pyproject.toml | $(VENV_PY)
 
 run: $(VENV)/.installed-runtime
 	$(VENV)/bin/metahive db upgrade --db '$(DB)'
+	@$(MAKE) --no-print-directory samples
 	$(VENV)/bin/metahive serve --host '$(HOST)' --port '$(PORT)' --db '$(DB)' --warehouse '$(WAREHOUSE)'
+
+# The first `make run` on a catalog crawls the bundled sample lake (samples/lake, written by
+# scripts/make_sample_lake.py) into the `samples` database; a stamp per catalog URL keeps it to once.
+SAMPLES_STAMP = .samples-crawled-$(shell printf '%s' '$(DB)' | cksum | cut -d' ' -f1)
+
+samples: $(VENV)/.installed-runtime
+	@if [ -f '$(SAMPLES_STAMP)' ]; then \
+	  echo "samples: already crawled into this catalog ($(SAMPLES_STAMP))"; \
+	elif $(VENV)/bin/metahive crawl --help >/dev/null 2>&1; then \
+	  $(VENV)/bin/metahive crawl samples/lake --database samples --db '$(DB)' && touch '$(SAMPLES_STAMP)'; \
+	else \
+	  echo "note: this metahive has no 'crawl' command yet; samples/lake was not crawled"; \
+	fi
 
 system-deps:
 	bash scripts/ensure-system-deps.sh
@@ -51,7 +68,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .samples-crawled-*
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
@@ -61,9 +78,11 @@ distclean: clean
 #   make bench          metahive vs the Java Hive Metastore 2.3.10, both on PostgreSQL, with the targets
 #   make bench-sqlite   the same with metahive on SQLite (report only)
 #   make bench-scale    metahive alone, 1k .. 1M partitions in one table; SCALE=1000,10000,100000 limits it
+#   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
+#   make bench-crawl    crawler: 100k local files in 10k partition folders, unchanged re-crawl, 10k S3 objects
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps bench-crawl
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-crawl
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -76,6 +95,20 @@ bench-sqlite: bench-deps
 
 bench-scale: bench-deps
 	$(VENV_PY) bench/hms_bench.py scale --backend postgres --sizes '$(SCALE)'
+
+# ---- operations (docs/operations.md) ----------------------------------------------------------
+#   make bench-ops   get_table latency with metrics off / on (instrumentation overhead)
+#   make docs        regenerate docs/cli.md from the CLI
+.PHONY: bench-ops docs
+
+bench-ops: $(VENV)/.installed
+	$(VENV_PY) bench/instrumentation.py
+
+docs: $(VENV)/.installed
+	$(VENV_PY) scripts/gen_cli_docs.py
+
+bench-classify: $(VENV)/.installed
+	$(VENV_PY) bench/classifier_bench.py
 
 # Crawler: 100k local files in 10k partition folders (first crawl, unchanged re-crawl), 10k S3 objects
 # on a loopback moto server; numbers in docs/crawler.md.

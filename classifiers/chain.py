@@ -12,21 +12,24 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from classifiers.api import Classification, Classifier, ClassifyOptions, Sample, unknown
+from classifiers.avro import AvroClassifier
 from classifiers.compression import NONE, open_sample
+from classifiers.csv import CsvClassifier
+from classifiers.json import JsonClassifier
+from classifiers.orc import OrcClassifier
+from classifiers.parquet import ParquetClassifier
+from classifiers.xml import XmlClassifier
 
 log = logging.getLogger(__name__)
 
 
 def builtin_classifiers() -> tuple[Classifier, ...]:
-    from classifiers.avro import AvroClassifier
-    from classifiers.csv import CsvClassifier
-    from classifiers.json import JsonClassifier
-    from classifiers.orc import OrcClassifier
-    from classifiers.parquet import ParquetClassifier
-    from classifiers.xml import XmlClassifier
+    """The built-in classifiers in Glue's order."""
+    return _BUILTINS
 
-    return (AvroClassifier(), OrcClassifier(), ParquetClassifier(), JsonClassifier(), XmlClassifier(),
-            CsvClassifier())
+
+_BUILTINS: tuple[Classifier, ...] = (AvroClassifier(), OrcClassifier(), ParquetClassifier(), JsonClassifier(),
+                                     XmlClassifier(), CsvClassifier())
 
 
 def _run(classifier: Classifier, sample: Sample, options: ClassifyOptions) -> Classification:

@@ -1,7 +1,7 @@
 """Whole-file compression, recognised by magic bytes and decompressed only as far as the sample needs.
 
 The file name never decides (a ``.gz`` that is plain text is plain text).  Decompression reads
-only the sample's head and stops after ``sample_bytes`` of output, so a 10 GB gzip costs the
+only the sample's head (a zip's member count also reads its tail) and stops after ``sample_bytes`` of output, so a 10 GB gzip costs the
 same as a 1 MB one; a head cut in the middle of a compressed block yields what was decoded so far.
 """
 
@@ -57,15 +57,36 @@ def open_sample(sample: Sample, limit: int) -> Opened:
         if len(sample.head) > limit:
             sample = replace(sample, head=sample.head[:limit])
         return Opened(sample, NONE)
+    if codec == "zip":
+        members = _zip_members(sample)
+        if members is not None and members != 1:
+            return Opened(sample, codec, f"the zip archive holds {members} files; only single-file "
+                                         "archives are classified (as in Glue)")
     decoder = _DECODERS[codec]
     try:
         data, finished = decoder(sample.head, limit)
-    except (OSError, ValueError, EOFError, zlib.error, pa.ArrowException) as exc:
+    except (OSError, ValueError, EOFError, zlib.error, pa.ArrowException, struct.error) as exc:
+        if codec == "snappy" and not sample.head.startswith(_SNAPPY_FRAMED_MAGIC):
+            return Opened(sample if len(sample.head) <= limit else replace(sample, head=sample.head[:limit]), NONE)
         return Opened(sample, codec, f"{codec} data could not be decompressed: {exc}")
     whole = finished and sample.complete
     inner = Sample(name=_inner_name(sample.name, codec), head=data,
                    size=len(data) if whole else None, read_range=None)
     return Opened(inner, codec)
+
+
+def _zip_members(sample: Sample) -> int | None:
+    """The entry count in the zip's end-of-central-directory record, when the tail can be read."""
+    if sample.size is None or (sample.read_range is None and not sample.complete):
+        return None
+    tail_len = min(sample.size, 22 + 65535)
+    if sample.complete:
+        tail = sample.head[-tail_len:]
+    else:
+        assert sample.read_range is not None
+        tail = sample.read_range(sample.size - tail_len, tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    return struct.unpack("<H", tail[at + 10:at + 12])[0] if at >= 0 and len(tail) >= at + 12 else None
 
 
 def _inner_name(name: str, codec: str) -> str:

@@ -20,7 +20,8 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from classifiers import serdes
 from classifiers.api import Classification, ClassifyOptions, Column, Sample, unknown
@@ -34,9 +35,10 @@ _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _DECIMAL = re.compile(r"[+-]?(\d+)\.(\d+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+|[+-]?(inf|infinity|nan)", re.IGNORECASE)
 _DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-# (pattern, Joda format for LazySimpleSerDe's ``timestamp.formats``; None = Hive's default format)
+# (pattern, Joda format for LazySimpleSerDe's ``timestamp.formats``, which Hive's default needs not)
+DEFAULT_TIMESTAMP = "yyyy-MM-dd HH:mm:ss"
 _TIMESTAMPS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?"), None),
+    (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?"), DEFAULT_TIMESTAMP),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}"), "yyyy-MM-dd'T'HH:mm:ss"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,3}"), "yyyy-MM-dd'T'HH:mm:ss.SSS"),
     (re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}"), "yyyy/MM/dd HH:mm:ss"),
@@ -67,39 +69,44 @@ class _Parsed:
     consistency: float
     quoted: bool
     multiline: bool = False
-    timestamp_formats: set[str] = field(default_factory=set)
 
 
 # ---- values ----------------------------------------------------------------------------------
 
 def value_type(value: str, formats: set[str] | None = None) -> str:
-    """The Hive type of one text value (``void`` for an empty one)."""
-    v = value.strip()
+    """The Hive type of one text value (``void`` for an empty one); timestamp formats seen go to ``formats``."""
+    kind, fmt = _value_kind(value.strip())
+    if fmt and formats is not None:
+        formats.add(fmt)
+    return kind
+
+
+@lru_cache(maxsize=16384)
+def _value_kind(v: str) -> tuple[str, str | None]:
     if not v:
-        return VOID
+        return VOID, None
     if v.lower() in ("true", "false"):
-        return "boolean"
+        return "boolean", None
     if _INT.fullmatch(v):
         n = abs(int(v))
         if n < _INT32:
-            return "int"
+            return "int", None
         if n < _INT64:
-            return "bigint"
-        return f"decimal({len(v.lstrip('+-'))},0)" if len(v.lstrip("+-")) <= 38 else STRING
+            return "bigint", None
+        digits = len(v.lstrip("+-"))
+        return (f"decimal({digits},0)" if digits <= 38 else STRING), None
     m = _DECIMAL.fullmatch(v)
     if m:
         digits, scale = len(m.group(1).lstrip("0") or "0"), len(m.group(2))
-        return f"decimal({digits + scale},{scale})" if digits + scale <= 38 else "double"
+        return (f"decimal({digits + scale},{scale})" if digits + scale <= 38 else "double"), None
     if _FLOAT.fullmatch(v):
-        return "double"
+        return "double", None
     if _DATE.fullmatch(v):
-        return "date"
+        return "date", None
     for pattern, fmt in _TIMESTAMPS:
         if pattern.fullmatch(v):
-            if fmt and formats is not None:
-                formats.add(fmt)
-            return "timestamp"
-    return STRING
+            return "timestamp", fmt
+    return STRING, None
 
 
 def column_type(values: Sequence[str], formats: set[str] | None = None) -> str:
@@ -143,8 +150,8 @@ def _parse(text: Text, delimiter: str, quote: str, max_records: int) -> _Parsed 
         return None
     counts = Counter(len(r) for r in rows)
     width, hits = counts.most_common(1)[0]
-    q = re.escape(quote)
-    quoted = re.search(rf"(^|{re.escape(delimiter)}){q}", text.text, re.MULTILINE) is not None
+    t = text.text
+    quoted = t.startswith(quote) or (delimiter + quote) in t or ("\n" + quote) in t
     return _Parsed(delimiter, rows, width, hits / len(rows), quoted,
                    multiline=any("\n" in cell for row in rows for cell in row))
 
@@ -237,10 +244,39 @@ def _spark_options(parsed: _Parsed, quote: str, header: bool, quoted: bool, enco
         options["multiLine"] = "true"
     if encoding != "UTF-8":
         options["encoding"] = encoding
-    custom = [f for f in formats if "'T'" not in f]
+    # Spark takes one timestampFormat for the file; without one it reads ISO forms (space or T).
+    custom = [f for f in formats if "'T'" not in f and f != DEFAULT_TIMESTAMP]
     if len(formats) == 1 and custom:
         options["timestampFormat"] = custom[0]
     return options
+
+
+def _registration(parsed: _Parsed, names: Sequence[str], types: Sequence[str], header: bool, open_csv: bool,
+                  quote: str, encoding: str, formats: set[str], null_token: str | None, classification: str
+                  ) -> tuple[tuple[Column, ...], str, dict[str, str], dict[str, str]]:
+    """Columns, SerDe, SerDe parameters and table parameters for Hive readers and Spark's CSV source."""
+    table_parameters = {"classification": classification, "delimiter": parsed.delimiter,
+                        "areColumnsQuoted": str(open_csv).lower(), "columnsOrdered": "true", "typeOfData": "file"}
+    if header:
+        table_parameters["skip.header.line.count"] = "1"
+    if open_csv:
+        columns = tuple(Column(n, STRING, None if t in (STRING, VOID) else
+                               f"inferred {format_type(t)}; OpenCSVSerde reads every column as string")
+                        for n, t in zip(names, types, strict=True))
+        serde, params = serdes.OPEN_CSV_SERDE, serdes.open_csv_parameters(parsed.delimiter, quote)
+        if encoding != "UTF-8":
+            params["serialization.encoding"] = encoding
+    else:
+        columns = tuple(Column(n, format_type(t)) for n, t in zip(names, types, strict=True))
+        serde = serdes.LAZY_SIMPLE_SERDE
+        params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "", encoding=encoding,
+                                               timestamp_formats=sorted(formats - {DEFAULT_TIMESTAMP}))
+    params.update(_spark_options(parsed, quote, header, open_csv, encoding, formats))
+    if null_token:
+        params["nullValue"] = null_token
+    table_parameters.update(serdes.spark_datasource_parameters(
+        "csv", [(c.name, parse_type(c.type)) for c in columns]))
+    return columns, serde, params, table_parameters
 
 
 # ---- the classifier --------------------------------------------------------------------------
@@ -257,6 +293,8 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     if parsed.consistency < 0.9:
         return unknown(f"{classifier}: records have different field counts "
                        f"(only {parsed.consistency:.0%} have {parsed.width})")
+    if settings.names and len(settings.names) != parsed.width:
+        return unknown(f"{classifier}: {len(settings.names)} column names given, the file has {parsed.width} columns")
     rows = [r for r in parsed.rows if len(r) == parsed.width]
     if len(rows) < 2:
         return unknown(f"{classifier}: fewer than two records with {parsed.width} fields")
@@ -266,47 +304,27 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
     notes: list[str] = []
     null_token = _null_token(rows[1:])
     if null_token:
-        rows = [rows[0]] + [["" if c == null_token else c for c in r] for r in rows[1:]]
-    data_all = rows[1:]
-    types = [column_type([r[i] for r in data_all]) for i in range(parsed.width)]
+        rows = [["" if c == null_token else c for c in r] for r in rows]
+    data = rows[1:options.max_records + 1]
+    types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
     if settings.header == "PRESENT":
         header = True
     elif settings.header == "ABSENT":
         header = False
     else:
-        header = has_header(rows[0], data_all, types)
-    data = rows[1:] if header else rows
-    data = data[: options.max_records]
-    types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
+        header = has_header(rows[0], data, types)
+    if not header:  # the first row is data too
+        formats = set()
+        data = rows[:options.max_records]
+        types = [column_type([r[i] for r in data], formats) for i in range(parsed.width)]
     if settings.types:
         types = [settings.types[i] if i < len(settings.types) else t for i, t in enumerate(types)]
     names = list(settings.names) + _names(rows[0] if header else None, parsed.width)[len(settings.names):]
-    open_csv = (settings.serde or "").lower() == "opencsvserde" or (
-        settings.serde is None and parsed.quoted)
-    table_parameters = {"classification": classification, "delimiter": parsed.delimiter,
-                        "areColumnsQuoted": str(open_csv).lower(), "columnsOrdered": "true",
-                        "typeOfData": "file"}
-    if header:
-        table_parameters["skip.header.line.count"] = "1"
-    if open_csv:
-        columns = tuple(Column(n, STRING, None if t in (STRING, VOID) else
-                               f"inferred {format_type(t)}; OpenCSVSerde reads every column as string")
-                        for n, t in zip(names, types, strict=True))
-        serde, params = serdes.OPEN_CSV_SERDE, serdes.open_csv_parameters(parsed.delimiter, settings.quote)
-    else:
-        columns = tuple(Column(n, format_type(t)) for n, t in zip(names, types, strict=True))
-        serde = serdes.LAZY_SIMPLE_SERDE
-        params = serdes.lazy_simple_parameters(parsed.delimiter, null_format=null_token or "",
-                                               encoding=text.encoding,
-                                               timestamp_formats=sorted(formats))
-    if text.encoding != "UTF-8" and open_csv:
-        params["serialization.encoding"] = text.encoding
-    params.update(_spark_options(parsed, settings.quote, header, open_csv, text.encoding, formats))
+    open_csv = (settings.serde or "").lower() == "opencsvserde" or (settings.serde is None and parsed.quoted)
+    columns, serde, params, table_parameters = _registration(
+        parsed, names, types, header, open_csv, settings.quote, text.encoding, formats, null_token, classification)
     if null_token:
-        params["nullValue"] = null_token
         notes.append(f"{null_token!r} read as NULL")
-    table_parameters.update(serdes.spark_datasource_parameters(
-        "csv", [(c.name, parse_type(c.type)) for c in columns]))
     if text.bom:
         notes.append(f"{text.encoding} byte-order mark stripped")
     if parsed.consistency < 1.0:
@@ -321,7 +339,7 @@ def classify_text(text: Text, options: ClassifyOptions, settings: CsvSettings,
         table_parameters=table_parameters,
         record_count=sampled if text.complete and len(parsed.rows) <= options.max_records else None,
         records_sampled=sampled,
-        average_record_size=len(text.text.encode("utf-8", "replace")) // max(1, len(parsed.rows)),
+        average_record_size=sum(len(parsed.delimiter.join(r)) + 1 for r in rows) // len(rows),
         classifier=classifier,
         reason=(f"{parsed.width} columns split by {parsed.delimiter!r}, "
                 f"{'header' if header else 'no header'}, {'quoted' if open_csv else 'unquoted'}"

@@ -170,7 +170,7 @@ class XmlRowTagClassifier:
 
     def classify(self, sample: Sample, options: ClassifyOptions) -> Classification:
         text = decode(sample)
-        root = parse_text(text)
+        root, whole = parse_text(text, options.max_records)
         if text is None or root is None:
             return unknown(f"{self.name}: not well-formed XML")
-        return classify_rows(root, self.row_tag, options, self.name, self.name, text.complete, anywhere=True)
+        return classify_rows(root, self.row_tag, options, self.name, self.name, whole, anywhere=True)

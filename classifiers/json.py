@@ -35,7 +35,7 @@ _INT64 = 2**63
 class _Records:
     values: list[object]
     layout: str  # "lines", "array", "concatenated" (objects spanning lines) or "document"
-    problem: str = ""
+    consumed: int = 0  # characters of the sample the records came from
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -44,8 +44,9 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _array_elements(text: str, pos: int, limit: int, complete: bool) -> Iterator[object]:
-    """Elements of the top-level array starting at ``text[pos] == '['``, one at a time."""
+def _array_elements(text: str, pos: int, limit: int, complete: bool, end: list[int]) -> Iterator[object]:
+    """Elements of the top-level array starting at ``text[pos] == '['``, one at a time
+    (``end[0]`` follows the position after the last element read)."""
     pos = _skip_ws(text, pos + 1)
     if text[pos:pos + 1] == "]":
         return
@@ -57,6 +58,7 @@ def _array_elements(text: str, pos: int, limit: int, complete: bool) -> Iterator
             if complete:
                 raise
             return  # the sample ends inside this element
+        end[0] = pos
         yield value
         count += 1
         pos = _skip_ws(text, pos)
@@ -72,22 +74,23 @@ def read_records(text: str, limit: int, complete: bool) -> _Records:
     """Up to ``limit`` top-level records, and how they are laid out."""
     pos = _skip_ws(text, 0)
     if text[pos:pos + 1] == "[":
-        values = list(_array_elements(text, pos, limit, complete))
-        return _Records(values, "array")
+        end = [pos]
+        values = list(_array_elements(text, pos, limit, complete, end))
+        return _Records(values, "array", end[0])
     values: list[object] = []
     multiline = False
     while pos < len(text) and len(values) < limit:
         try:
             value, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError:
-            if complete or not values:
+            if complete:
                 raise
             break  # the sample ends inside this record
         multiline = multiline or "\n" in text[pos:end]
         values.append(value)
         pos = _skip_ws(text, end)
     layout = "lines" if not multiline else "document" if len(values) == 1 else "concatenated"
-    return _Records(values, layout)
+    return _Records(values, layout, pos)
 
 
 def infer(value: object, depth: int = 0, max_depth: int = 64) -> HiveType:
@@ -111,10 +114,12 @@ def infer(value: object, depth: int = 0, max_depth: int = 64) -> HiveType:
             element = widen_tree(element, infer(item, depth + 1, max_depth))
         return Array(element)
     if isinstance(value, dict):
-        fields: HiveType = Struct(())
+        fields: dict[str, tuple[str, HiveType]] = {}
         for k, v in value.items():
-            fields = widen_tree(fields, Struct(((str(k), infer(v, depth + 1, max_depth)),)))
-        return fields
+            name, t = str(k), infer(v, depth + 1, max_depth)
+            seen = fields.get(name.lower())  # keys differing only in case are one column
+            fields[name.lower()] = (seen[0], widen_tree(seen[1], t)) if seen else (name, t)
+        return Struct(tuple(fields.values()))
     return STRING
 
 
@@ -130,7 +135,7 @@ def schema_of(values: list[object], max_depth: int) -> Struct:
 def registration(schema: Struct, classification: str, multiline: bool) -> dict[str, object]:
     """Columns, SerDe and parameters for JSON files with this schema."""
     fields = [(name, t if t != VOID else STRING) for name, t in schema.fields]
-    columns = tuple(Column(name.lower(), format_type(t)) for name, t in fields)
+    columns = tuple(Column(name.lower() or f"col{i}", format_type(t)) for i, (name, t) in enumerate(fields))
     serde_parameters = {"paths": ",".join(name for name, _ in fields)}
     if multiline:
         serde_parameters["multiLine"] = "true"  # an option for Spark's JSON reader
@@ -180,7 +185,7 @@ class JsonClassifier:
             classification="json", certainty=1.0, **registration(schema, "json", multiline),
             record_count=len(objects) if text.complete and len(objects) < options.max_records else None,
             records_sampled=len(objects),
-            average_record_size=len(sample.head) // len(objects),
+            average_record_size=max(1, records.consumed // len(objects)),
             classifier=self.name,
             reason=f"{len(objects)} JSON records, {notes[records.layout]}",
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from classifiers.api import ClassifyOptions, Sample
 
-FOOTER_PROBE = 64 * 1024  # Parquet/ORC files need no more head than this; the rest comes by range
+FOOTER_PROBE = 4096  # Parquet/ORC need only their magic from the head; the footer comes by ranged reads
 
 
 class LocalRangeReader:
@@ -28,7 +28,7 @@ class LocalRangeReader:
 
 
 def sample_local_file(path: str | os.PathLike[str], options: ClassifyOptions | None = None) -> Sample:
-    """Read at most ``options.sample_bytes`` of the file's head (64 KiB for Parquet and ORC)."""
+    """Read at most ``options.sample_bytes`` of the file's head (4 KiB for Parquet and ORC)."""
     options = options or ClassifyOptions()
     size = os.path.getsize(path)
     with open(path, "rb") as f:

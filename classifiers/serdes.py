@@ -62,7 +62,7 @@ def spark_datasource_parameters(provider: str, fields: Sequence[tuple[str, HiveT
     case-sensitively, while the metastore's column names are lower-case).
     """
     schema = spark_schema_json(fields)
-    params = {"spark.sql.sources.provider": provider, "spark.sql.create.version": "4.0.0"}
+    params = {"spark.sql.sources.provider": provider}
     parts = [schema[i:i + SPARK_SCHEMA_PART] for i in range(0, len(schema), SPARK_SCHEMA_PART)]
     params["spark.sql.sources.schema.numParts"] = str(len(parts))
     for i, part in enumerate(parts):

@@ -39,6 +39,8 @@ def _text_type(text: str | None) -> HiveType:
 
 def widen_xml(a: HiveType, b: HiveType) -> HiveType:
     """``widen_tree``, except that an element seen once in one row and repeated in another is an array."""
+    if a == b:
+        return a
     if isinstance(a, Array) and not isinstance(b, Array) and b != VOID:
         return Array(widen_xml(a.element, b))
     if isinstance(b, Array) and not isinstance(a, Array) and a != VOID:
@@ -74,33 +76,47 @@ def element_type(el: etree._Element, depth: int, max_depth: int) -> HiveType:
     return Struct(tuple(fields))
 
 
-def parse(data: bytes, complete: bool) -> etree._Element | None:
-    """Parse what the sample holds; a cut-off document keeps the elements closed so far."""
-    parser = etree.XMLPullParser(events=("end",), resolve_entities=False, no_network=True,
+_CHUNK = 64 * 1024
+
+
+def parse(data: bytes, complete: bool, max_rows: int) -> tuple[etree._Element | None, bool]:
+    """Parse what the sample holds, stopping once the root has ``max_rows`` closed children.
+
+    Returns the root (None when the document is not XML) and whether the whole document was read;
+    a cut-off document keeps the elements closed so far.
+    """
+    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True,
                                  huge_tree=False, recover=not complete)
+    root, depth, rows = None, 0, 0
     try:
-        parser.feed(data)
+        for pos in range(0, len(data), _CHUNK):
+            parser.feed(data[pos:pos + _CHUNK])
+            for event, el in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if root is None:
+                        root = el
+                else:
+                    depth -= 1
+                    rows += depth == 1
+            if rows > max_rows:
+                return root, False
         if complete:
-            return parser.close()
+            return parser.close(), True
     except etree.XMLSyntaxError:
         if complete:
-            return None
-    root = None
-    for _, el in parser.read_events():
-        root = el
-    while root is not None and root.getparent() is not None:
-        root = root.getparent()
-    return root
+            return None, False
+    return root, False
 
 
-def parse_text(text: Text | None) -> etree._Element | None:
-    """The document's root, if the decoded sample is XML."""
+def parse_text(text: Text | None, max_rows: int) -> tuple[etree._Element | None, bool]:
+    """The document's root, if the decoded sample is XML, and whether all of it was read."""
     if text is None or not text.text.lstrip().startswith("<"):
-        return None
+        return None, False
     data = text.text.lstrip().encode("utf-8")
     if data.startswith(b"<?xml") and b"?>" in data:
         data = data[data.index(b"?>") + 2:]  # the declared encoding was applied when decoding
-    return parse(data, text.complete)
+    return parse(data, text.complete, max_rows)
 
 
 def find_row_tag(root: etree._Element) -> str | None:
@@ -165,13 +181,13 @@ class XmlClassifier:
 
     def classify(self, sample: Sample, options: ClassifyOptions) -> Classification:
         text = decode(sample)
-        root = parse_text(text)
+        root, whole = parse_text(text, options.max_records)
         if text is None or root is None:
             return unknown("xml: not well-formed XML (or not text)")
         row_tag = find_row_tag(root)
         if row_tag is None:
             return unknown(f"xml: <{_local(root.tag)}> has no child elements to use as rows")
-        result = classify_rows(root, row_tag, options, self.name, "xml", text.complete)
+        result = classify_rows(root, row_tag, options, self.name, "xml", whole)
         if result.known and text.bom:
             result = replace(result, reason=result.reason + "; byte-order mark stripped")
         return result

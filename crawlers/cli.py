@@ -144,7 +144,12 @@ def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_path
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, warehouse: str, as_json: bool,
           explain_paths: tuple[str, ...], **kw) -> None:  # noqa: ANN003
-    """Crawl SOURCE… (local folders, file://, s3://, database URLs) once and register the tables found."""
+    """Crawl SOURCE… (local folders, file://, s3://, database URLs) once and register the tables found.
+
+    \b
+    Example:
+      metahive crawl /data/lake --database lake --dry-run --explain /data/lake/sales
+    """
     from crawlers.apply import ApplyError
     from crawlers.plan import ThresholdExceeded
     from crawlers.sources import SourceError
@@ -213,7 +218,12 @@ def crawler() -> None:
 @click.option("--schedule", help="cron(m h dom mon dow year) as in Glue, or five-field cron; UTC.")
 def crawler_create(name: str, sources: tuple[str, ...], db_url: str, metastore: str | None, schedule: str | None,
                    **kw) -> None:  # noqa: ANN003
-    """Define crawler NAME over SOURCE… (paths, s3://, database URLs, connection:NAME)."""
+    """Define crawler NAME over SOURCE… (paths, s3://, database URLs, connection:NAME).
+
+    \b
+    Example:
+      metahive crawler create nightly /data/lake --database lake --schedule 'cron(0 2 * * ? *)'
+    """
     from crawlers.registry import CrawlerDef, RegistryError
     from crawlers.scheduler import CronError
 
@@ -275,7 +285,12 @@ def crawler_list(db_url: str) -> None:
 @click.argument("name")
 @db_option
 def crawler_show(name: str, db_url: str) -> None:
-    """A crawler's definition and last run, as JSON."""
+    """A crawler's definition and last run, as JSON.
+
+    \b
+    Example:
+      metahive crawler show nightly
+    """
     from crawlers.registry import RegistryError
 
     try:
@@ -387,7 +402,12 @@ def connection() -> None:
 @click.option("--password-file", help="File holding the password.")
 @db_option
 def connection_create(name: str, url: str, password_env: str | None, password_file: str | None, db_url: str) -> None:
-    """Create connection NAME; crawl it as the source connection:NAME."""
+    """Create connection NAME; crawl it as the source connection:NAME.
+
+    \b
+    Example:
+      metahive connection create shop --url postgresql://app@db/shop --password-env SHOP_PW
+    """
     from crawlers.registry import RegistryError
 
     if password_env and password_file:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
-import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import make_url
 
+from metastore import __version__
+from metastore.config import Settings, mask_url
 from metastore.hms.service import HiveMetastore
+from metastore.observability import calls, metrics
+from metastore.observability.endpoints import OpsServer, database_ready
 from metastore.store import migrate
 from metastore.store.engine import create_engine, is_sqlite
 from metastore.store.sql_catalog import SqlCatalog
@@ -20,7 +26,22 @@ log = logging.getLogger("metahive")
 
 
 class SchemaMismatch(RuntimeError):
-    pass
+    """The catalog database's schema revision is not this code's; the message says what to run."""
+
+
+def schema_problem(current: str | None, head: str, db_url: str) -> str | None:
+    """Why a database at ``current`` cannot be served by code at ``head`` (None: it can)."""
+    if current == head:
+        return None
+    shown = mask_url(db_url)
+    if current is None:
+        return f"The catalog database {shown} has no metahive schema: run `metahive db upgrade --db '{shown}'`"
+    if current in migrate.known_revisions():
+        return (f"The catalog database is at schema revision {current}, this metahive needs {head}: "
+                f"run `metahive db upgrade --db '{shown}'` first")
+    return (f"The catalog database is at schema revision {current}, which this metahive ({__version__}, "
+            f"revision {head}) does not know: it was upgraded by a newer metahive. Run that newer "
+            "version, or restore the database from the backup taken before the upgrade")
 
 
 def prepare_database(db_url: str, *, auto_create: bool = True) -> None:
@@ -32,11 +53,10 @@ def prepare_database(db_url: str, *, auto_create: bool = True) -> None:
         if current is None and auto_create:
             log.info("empty catalog database: creating schema revision %s", head)
             migrate.upgrade(engine)
-        elif current != head:
-            raise SchemaMismatch(
-                f"The catalog database is at schema revision {current}, this metahive needs {head}: "
-                f"run `metahive db upgrade --db {db_url}` first"
-            )
+            return
+        problem = schema_problem(current, head, db_url)
+        if problem:
+            raise SchemaMismatch(problem)
     finally:
         engine.dispose()
 
@@ -54,14 +74,17 @@ def build_metastore(db_url: str, warehouse: str, config: dict[str, str] | None =
     return HiveMetastore(SqlCatalog(engine, WireEncoder()), Warehouse(warehouse), config)
 
 
-def run_server(host: str, port: int, db_url: str, warehouse: str, workers: int,
-               config: dict[str, str] | None = None) -> None:
+def run_server(settings: Settings) -> None:
+    """Check the schema, then serve with metrics and health endpoints when ``metrics_port`` is set."""
+    db_url, warehouse, config = settings.db, settings.warehouse, settings.metastore_config()
     prepare_database(db_url)
     bootstrap = build_metastore(db_url, warehouse, config)
     bootstrap.ensure_default_database()
     bootstrap.catalog.dispose()  # type: ignore[attr-defined]  # nothing shared across fork
-    log.info("catalog %s, warehouse %s", db_url, bootstrap.warehouse.root)
-    serve(ServerOptions(host, port, workers), lambda: _worker(db_url, warehouse, config))
+    log.info("catalog %s, warehouse %s", mask_url(db_url), bootstrap.warehouse.root)
+    options = ServerOptions(settings.host, settings.port, settings.effective_workers(), settings.shutdown_timeout)
+    with observability(settings) as in_child:
+        serve(options, lambda: _worker(db_url, warehouse, config), in_child)
 
 
 def _worker(db_url: str, warehouse: str, config: dict[str, str] | None) -> HiveMetastore:
@@ -72,8 +95,19 @@ def _worker(db_url: str, warehouse: str, config: dict[str, str] | None) -> HiveM
     return build_metastore(db_url, warehouse, config)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
-    )
+@contextmanager
+def observability(settings: Settings) -> Iterator[Callable[[], None] | None]:
+    """Slow-call log, and with a metrics port: multi-process metrics and the /metrics /healthz /readyz server."""
+    calls.configure(None, settings.slow_rpc_ms)
+    if not settings.metrics_port:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="metahive-metrics-") as directory:
+        calls.configure(metrics.enable(Path(directory)), settings.slow_rpc_ms)
+        ops = OpsServer(settings.metrics_host, settings.metrics_port, database_ready(settings.db))
+        ops.start()
+        try:
+            yield ops.close_in_child
+        finally:
+            ops.stop()
+            metrics.disable()

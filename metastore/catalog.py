@@ -121,6 +121,19 @@ class Catalog(ABC):
     def lock_store(self) -> Any:
         """The store of HMS locks, kept in the catalog's database (``metastore.hms.locks``)."""
 
+    # column statistics
+    @abstractmethod
+    def statistics_store(self) -> Any:
+        """The store of column statistics, kept in the catalog's database (``metastore.hms.statistics``)."""
+    # schema-change audit (metastore.audit): the change log written in each write's transaction
+    def audit_log(self) -> Any:
+        """The store of change records (``metastore.store.audit_log.SqlAuditLog`` for SQL stores)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no change log")
+
+    def configure_audit(self, settings: Any) -> None:
+        """Apply ``metastore.audit.settings.AuditSettings`` (retention, on/off) to the change log."""
+        return None  # a store without a change log has nothing to configure
+
     # functions
     @abstractmethod
     def get_function(self, db: str, name: str) -> Function: ...

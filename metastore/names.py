@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from metastore.exceptions import InvalidObjectError, MetaError
+from metastore.exceptions import InvalidObjectError, MetaError, NoSuchObjectError
 
 MAX_NAME_LENGTH = 128
 MAX_COLUMN_NAME_LENGTH = 767
@@ -38,10 +38,23 @@ def lookup_name(name: str | None) -> str:
     return (name or "").lower()
 
 
+DEFAULT_CATALOG = "hive"
+
+
+def check_catalog(cat_name: str | None) -> None:
+    """Hive 3/4 catalogs: there is one, ``hive``; a request naming another gets NoSuchObjectException."""
+    if cat_name and cat_name.lower() != DEFAULT_CATALOG:
+        raise NoSuchObjectError(
+            f"Catalog {cat_name} does not exist; this metastore has one catalog, '{DEFAULT_CATALOG}'. "
+            f"Leave the catalog name unset or use '{DEFAULT_CATALOG}'"
+        )
+
+
 def split_catalog_prefix(db_name: str | None) -> str:
     """Strip Hive 3's ``@catalog#db`` prefix (Trino with a catalog name) down to the database name."""
     if db_name and db_name.startswith("@"):
-        _, _, rest = db_name.partition("#")
+        cat, _, rest = db_name[1:].partition("#")
+        check_catalog(cat)
         return rest
     return db_name or ""
 
@@ -121,10 +134,21 @@ def partition_values_from_name(name: str, keys: Sequence[str]) -> list[str]:
     return [v for _, v in pairs]
 
 
+@lru_cache(maxsize=256)
+def _canonical_name_re(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """Matches names already in stored form: these keys in order, values needing no escaping."""
+    value = "[^" + re.escape("".join(sorted(_ESCAPED))) + "]+"
+    return re.compile("/".join(re.escape(escape_path_name(k)) + "=" + value for k in keys))
+
+
 def canonical_partition_names(keys: Sequence[str], names: Iterable[str]) -> list[str]:
     """Names re-escaped the way they are stored; names of other key lists are dropped (no match)."""
     result = []
+    canonical = _canonical_name_re(tuple(keys)).fullmatch
     for name in dict.fromkeys(names):
+        if canonical(name):  # the usual case (clients send names they got from us): no re-escaping
+            result.append(name)
+            continue
         try:
             pairs = parse_partition_name(name)
         except MetaError:

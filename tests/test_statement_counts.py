@@ -132,7 +132,7 @@ def test_add_partitions_statements_grow_with_batches_not_rows(stack):
 
     few = counter.count(lambda: add(0, 10))
     many = counter.count(lambda: add(1000, 900))
-    assert few <= 8
+    assert few <= 8  # includes the one change-record INSERT for the whole call (audit)
     assert many <= few + 4, f"adding 900 partitions took {many} statements vs {few} for 10"
 
 
@@ -156,8 +156,98 @@ def test_create_and_drop_table_statements(stack):
     create = counter.count(lambda: handler.create_table(flat))
     drop = counter.count(lambda: handler.drop_table("ddl", "flat", True))
     # create: database lookup (semantics) + database row, column set lookup, insert (store)
-    assert create <= 4, counter.statements
-    # drop of an unpartitioned table: read it, delete it
-    assert drop <= 2, counter.statements
+    # + 1 change-record INSERT (audit, issue 6)
+    assert create <= 5, counter.statements
+    # drop of an unpartitioned table: read it, delete it, + 1 change-record INSERT
+    assert drop <= 3, counter.statements
     handler.create_table(_table("ddl", "parted", 20))
-    assert counter.count(lambda: handler.drop_table("ddl", "parted", True)) <= 5
+    assert counter.count(lambda: handler.drop_table("ddl", "parted", True)) <= 6  # + 1 change-record INSERT
+
+
+def _long_stats(col: str, low: int) -> object:
+    data = T.ColumnStatisticsData(longStats=T.LongColumnStatsData(lowValue=low, highValue=low + 9, numNulls=0, numDVs=3))
+    return T.ColumnStatisticsObj(colName=col, colType="string", statsData=data)
+
+
+def _stats(db: str, cols: list[str], part: str | None = None) -> object:
+    desc = T.ColumnStatisticsDesc(isTblLevel=part is None, dbName=db, tableName="t", partName=part)
+    return T.ColumnStatistics(statsDesc=desc, statsObj=[_long_stats(c, i) for i, c in enumerate(cols)])
+
+
+def _stats_calls(h: ThriftHandler, db: str, cols: list[str], parts: list[str]) -> dict[str, object]:
+    every = T.SetPartitionsStatsRequest(colStats=[_stats(db, cols, p) for p in parts], engine="hive")
+    parts_req = T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive")
+    return {
+        "update_table_column_statistics": lambda: h.update_table_column_statistics(_stats(db, cols)),
+        "update_partition_column_statistics": lambda: h.update_partition_column_statistics(_stats(db, cols, parts[0])),
+        "set_aggr_stats_for": lambda: h.set_aggr_stats_for(every),
+        "set_aggr_stats_for(merge)": lambda: h.set_aggr_stats_for(
+            T.SetPartitionsStatsRequest(colStats=every.colStats, needMerge=True, engine="hive")),
+        "get_table_statistics_req": lambda: h.get_table_statistics_req(
+            T.TableStatsRequest(dbName=db, tblName="t", colNames=cols, engine="hive")),
+        "get_partitions_statistics_req": lambda: h.get_partitions_statistics_req(parts_req),
+        "get_aggr_stats_for": lambda: h.get_aggr_stats_for(parts_req),
+        "delete_table_column_statistics": lambda: h.delete_table_column_statistics(db, "t", None, "hive"),
+        "delete_partition_column_statistics": lambda: h.delete_partition_column_statistics(
+            db, "t", parts[0], None, "hive"),
+    }
+
+
+STATS_BOUNDS = {
+    "update_table_column_statistics": 4, "update_partition_column_statistics": 5, "set_aggr_stats_for": 5,
+    "set_aggr_stats_for(merge)": 6, "get_table_statistics_req": 1, "get_partitions_statistics_req": 2,
+    "get_aggr_stats_for": 2, "delete_table_column_statistics": 2, "delete_partition_column_statistics": 3,
+}
+
+
+def test_statistics_rpcs_take_a_fixed_number_of_statements(stack):
+    handler, counter = stack
+    counts = {}
+    rows = {}
+    for db, ncols, nparts in (("stats_small", 3, 10), ("stats_large", 40, 150)):
+        _setup(handler, db, ncols=ncols, nparts=nparts)
+        cols = [f"c{i}" for i in range(ncols)]
+        parts = [f"ds=2024-01-{1 + i // 24:02d}/hr={i % 24}" for i in range(nparts)]
+        counts[db] = {name: counter.count(call) for name, call in _stats_calls(handler, db, cols, parts).items()}
+        rows[db] = ncols * nparts
+        stats = handler.get_partitions_statistics_req(
+            T.PartitionsStatsRequest(dbName=db, tblName="t", colNames=cols, partNames=parts, engine="hive"))
+        assert len(stats.partStats) == nparts - 1  # the first partition's were deleted last
+        assert all(len(objs) == ncols for objs in stats.partStats.values())
+    for name, bound in STATS_BOUNDS.items():
+        assert counts["stats_small"][name] <= bound, f"{name}: {counts['stats_small'][name]} statements, expected {bound}"
+    # Writes of many rows are paged (BATCH rows per IN list / insert statement on PostgreSQL).
+    pages = -(-rows["stats_large"] // 1000)
+    for name in ("set_aggr_stats_for", "set_aggr_stats_for(merge)"):
+        assert counts["stats_large"].pop(name) <= counts["stats_small"].pop(name) + 2 * pages, name
+    assert counts["stats_large"] == counts["stats_small"], "statement count grew with columns/partitions"
+
+
+def test_recording_a_change_costs_one_statement(stack):
+    """The audit adds exactly one INSERT to a changing write and nothing to a no-op rewrite."""
+    handler, counter = stack
+    handler.create_database(T.Database(name="audited", parameters={}))
+    handler.create_table(_table("audited", "t", 20))
+    audit = handler.ms.catalog.audit_log()
+    table = handler.ms.get_table("audited", "t")
+    from metastore.wire.convert import to_thrift
+
+    def alter(key: str, value: str) -> None:
+        new = to_thrift(table)
+        new.parameters = {**table.parameters, key: value}
+        handler.alter_table_with_environment_context(
+            "audited", "t", new, T.EnvironmentContext(properties={"DO_NOT_UPDATE_STATS": "true"}))
+
+    alter("k", "1")
+    recorded = counter.count(lambda: alter("k", "2"))
+    noop = counter.count(lambda: alter("k", "2"))  # identical definition: no record
+    audit.settings, saved = type(audit.settings)(enabled=False), audit.settings
+    try:
+        unrecorded = counter.count(lambda: alter("k", "3"))
+    finally:
+        audit.settings = saved
+    assert recorded == unrecorded + 1, counter.statements
+    assert noop == unrecorded
+    history = handler.ms.audit.history("audited.t")
+    assert [c.version for c in history] == [3, 2, 1]  # the unrecorded alter made no version
+    assert [(i.kind, i.name, i.old, i.new) for i in history[0].items] == [("parameter_changed", "k", "1", "2")]

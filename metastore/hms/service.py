@@ -12,6 +12,7 @@ import copy
 import time
 from collections.abc import Sequence
 
+from metastore.audit.trail import AuditTrail
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, TableUpdate
 from metastore.exceptions import (
     ConfigValSecurityError,
@@ -22,6 +23,8 @@ from metastore.exceptions import (
 )
 from metastore.hive_types import validate_type
 from metastore.hms.locks import HiveLocks
+from metastore.hms.statistics import HiveStatistics
+from metastore.hms.table_filter import select_tables
 from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta, TableType
 from metastore.names import (
     MAX_COLUMN_NAME_LENGTH,
@@ -72,6 +75,8 @@ class HiveMetastore:
         self.config = {"hive.metastore.warehouse.dir": warehouse.root_uri, **(config or {})}
         self.partition_limit = int(self.config.get(PARTITION_LIMIT_KEY, "-1"))
         self.locks = HiveLocks.for_catalog(catalog, self.config)  # lock/check_lock/unlock/...
+        self.statistics = HiveStatistics(self)  # update/get/delete_*_column_statistics
+        self.audit = AuditTrail.for_catalog(catalog, self.config)  # change history and notifications
 
     # -- bootstrap --------------------------------------------------------------------------------
 
@@ -92,6 +97,8 @@ class HiveMetastore:
         return self.catalog.get_database(_db(name))
 
     def get_databases(self, pattern: str | None) -> list[str]:
+        if pattern and pattern.startswith("@"):  # Hive 3 "@catalog#pattern" (Trino with a catalog name)
+            pattern = split_catalog_prefix(pattern) or None
         return filter_names(self.catalog.list_database_names(), pattern)
 
     def create_database(self, db: Database, user: str | None = None) -> None:
@@ -151,6 +158,11 @@ class HiveMetastore:
         if not names:
             return []
         return self.catalog.get_tables(_db(db), [lookup_name(n) for n in names])
+
+    def get_table_names_by_filter(self, db: str, filter_text: str | None, max_tables: int = -1) -> list[str]:
+        """Tables whose owner, last access time or parameters match a Hive table filter (``table_filter``)."""
+        db = _db(db)
+        return select_tables(self.catalog.get_tables(db, self.catalog.list_table_names(db)), filter_text, max_tables)
 
     def get_table_meta(self, db_patterns: str | None, tbl_patterns: str | None,
                        table_types: Sequence[str] | None) -> list[TableMeta]:

@@ -152,3 +152,58 @@ locks = sa.Table(
     sa.Index(None, "last_heartbeat_ms"),
     sqlite_autoincrement=True,
 )
+
+# Column statistics (update/get/delete_*_column_statistics): one row per (owner, engine, column),
+# the ColumnStatisticsData member as a JSON document (metastore.column_stats). Rows go with their
+# table or partition (ON DELETE CASCADE) and follow renames, since they hang off the row ids.
+table_column_stats = sa.Table(
+    "mh_table_column_stats",
+    metadata,
+    sa.Column("tbl_id", sa.Integer, sa.ForeignKey("mh_tables.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("engine", BinaryText, primary_key=True),
+    sa.Column("col_name", BinaryText, primary_key=True),
+    sa.Column("col_type", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("data", Doc, nullable=False),
+    sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+)
+
+partition_column_stats = sa.Table(
+    "mh_partition_column_stats",
+    metadata,
+    sa.Column("part_id", sa.Integer, sa.ForeignKey("mh_partitions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("engine", BinaryText, primary_key=True),
+    sa.Column("col_name", BinaryText, primary_key=True),
+    sa.Column("tbl_id", sa.Integer, nullable=False),  # table-wide deletes (dropped columns)
+    sa.Column("col_type", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("data", Doc, nullable=False),
+    sa.Column("last_analyzed", sa.BigInteger, nullable=False),
+    sa.Index(None, "tbl_id", "col_name"),
+)
+
+# Schema-change audit (metastore.audit): one immutable row per change, in the same transaction as
+# the change. ``id`` is the HMS notification event id: AUTOINCREMENT on SQLite, a sequence on
+# PostgreSQL, allocated under a transaction-level advisory lock so ids commit in order across
+# servers. ``version`` is the table version (CREATE_TABLE / ALTER_TABLE rows only); ``kinds`` lists
+# the diff item kinds as ",a,b," for LIKE filters; ``diff`` holds the items as JSON, ``before`` and
+# ``after`` the definitions (metastore.audit.definitions). SQL views over it: migration 0005.
+changes = sa.Table(
+    "mh_changes",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("event_time", sa.BigInteger, nullable=False),  # seconds since the epoch
+    sa.Column("operation", sa.Text, nullable=False),  # HMS event type: CREATE_TABLE, ADD_PARTITION, ...
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("db_name", BinaryText, nullable=False),
+    sa.Column("table_name", BinaryText),
+    sa.Column("version", sa.Integer),
+    sa.Column("run_id", sa.Text),
+    sa.Column("kinds", sa.Text, nullable=False),
+    sa.Column("diff", Doc, nullable=False),
+    sa.Column("before", Doc),
+    sa.Column("after", Doc),
+    sa.Index(None, "event_time"),
+    sa.Index(None, "db_name", "table_name", "version"),
+    sqlite_autoincrement=True,
+)

@@ -7,6 +7,7 @@ versions on tables guard read-modify-write cycles across server processes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 import threading
@@ -19,6 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
+from metastore.audit import records
+from metastore.audit.definitions import to_doc
+from metastore.audit.settings import AuditSettings
 from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
 from metastore.exceptions import (
     AlreadyExistsError,
@@ -32,6 +36,7 @@ from metastore.model import Database, FieldSchema, Function, Partition, Resource
 from metastore.names import canonical_partition_names, make_partition_name
 from metastore.partition_filter import Expr
 from metastore.store import codec
+from metastore.store.audit_log import SqlAuditLog
 from metastore.store.engine import read_engine
 from metastore.store.filters import PartitionQuery
 from metastore.store.schema import (
@@ -42,6 +47,7 @@ from metastore.store.schema import (
     partitions,
     tables,
 )
+from metastore.store.sql_statistics import SqlStatistics, forget_columns
 
 BATCH = 1000  # names per IN list / rows per executemany page
 
@@ -126,10 +132,17 @@ class SqlCatalog(Catalog):
         self._encoded_cols: dict[int, bytes] = {}
         self.listings = ListingCache()
         self._is_pg = engine.dialect.name == "postgresql"
+        self.audit = SqlAuditLog(self)  # change records, written in each write's own transaction
 
     @property
     def engines(self) -> tuple[Engine, ...]:
         return (self.engine,) if self._reader is self.engine else (self.engine, self._reader)
+
+    def audit_log(self) -> SqlAuditLog:
+        return self.audit
+
+    def configure_audit(self, settings: AuditSettings) -> None:
+        self.audit.settings = settings
 
     def dispose(self) -> None:
         for engine in self.engines:
@@ -186,7 +199,7 @@ class SqlCatalog(Catalog):
         return row
 
     def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = ()) -> Row:
-        cols = columns or [_t.id, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
+        cols = columns or [_t.id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
         row = conn.execute(
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
@@ -224,6 +237,7 @@ class SqlCatalog(Catalog):
                     owner_name=db.owner_name, owner_type=db.owner_type,
                     create_time=db.create_time or _now(), parameters=codec.dump_params(db.parameters),
                 ))
+                self.audit.record(conn, records.database_created(db))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Database {db.name} already exists") from None
 
@@ -236,20 +250,30 @@ class SqlCatalog(Catalog):
                 owner_type=db.owner_type, parameters=codec.dump_params(db.parameters),
                 version=_db.version + 1,
             ))
+            before = self._to_database(row)
+            after = dataclasses.replace(
+                before, description=db.description, location_uri=db.location_uri or row.location_uri,
+                managed_location_uri=db.managed_location_uri, owner_name=db.owner_name, owner_type=db.owner_type,
+                parameters=dict(db.parameters or {}))
+            self.audit.record(conn, records.database_altered(before, after))
 
     def drop_database(self, name: str, *, require_empty: bool) -> Database:
         with self._write() as conn:
             row = self._db_row(conn, name)
             has_tables = conn.execute(sa.select(_t.id).where(_t.db_id == row.id).limit(1)).first()
+            dropped_tables: list[str] = []
             if has_tables is not None:
                 if require_empty:
                     raise InvalidOperationError(f"Database {name} is not empty. One or more tables exist.")
+                dropped_tables = list(conn.execute(sa.select(_t.name).where(_t.db_id == row.id).order_by(_t.name)).scalars())
                 self._delete_tables(conn, sa.select(_t.id).where(_t.db_id == row.id).scalar_subquery())
             if require_empty and conn.execute(sa.select(_f.id).where(_f.db_id == row.id).limit(1)).first():
                 raise InvalidOperationError(f"Database {name} is not empty. One or more functions exist.")
             conn.execute(functions.delete().where(_f.db_id == row.id))
             conn.execute(databases.delete().where(_db.id == row.id))
-            return self._to_database(row)
+            dropped = self._to_database(row)
+            self.audit.record(conn, records.database_dropped(dropped, dropped_tables))
+            return dropped
 
     # -- tables -----------------------------------------------------------------------------------
 
@@ -277,6 +301,8 @@ class SqlCatalog(Catalog):
     # Hot statements built once (SQLAlchemy then reuses their compiled form).
     _GET_TABLE = _SELECT_TABLES.where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
     _GET_DATABASE = sa.select(databases).where(_db.name == sa.bindparam("name"))
+    # alter_table reads the whole definition (the audit's "before") with the version it updates from.
+    _GET_TABLE_FOR_UPDATE = _GET_TABLE.add_columns(_t.version)
 
     def _select_tables(self) -> sa.Select:
         return self._SELECT_TABLES
@@ -365,13 +391,16 @@ class SqlCatalog(Catalog):
                 # table, and (id, version) must never name two table incarnations in ListingCache.
                 conn.execute(tables.insert().values(db_id=db_id, version=1, part_version=secrets.randbits(52),
                                                     **self._table_values(conn, table)))
+                self.audit.record(conn, records.table_created(table))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Table {table.db_name}.{table.table_name} already exists") from None
 
     def alter_table(self, db: str, name: str, update: TableUpdate) -> None:
         table = update.table
         with self._write() as conn:
-            row = self._table_row(conn, db, name, columns=[_t.id, _t.version, _t.parameters])
+            row = conn.execute(self._GET_TABLE_FOR_UPDATE, {"db": db, "name": name}).first()
+            if row is None:
+                raise NoSuchObjectError(f"{db}.{name} table not found")
             if update.expected_parameter is not None:
                 key, expected = update.expected_parameter
                 current = codec.load_params(row.parameters).get(key)
@@ -402,8 +431,12 @@ class SqlCatalog(Catalog):
                 )
             if update.cascade_columns:
                 conn.execute(partitions.update().where(_p.tbl_id == row.id).values(cd_id=values["cd_id"]))
+            if values["cd_id"] != row.cd_id:  # columns changed: statistics of vanished columns go
+                forget_columns(conn, row.id, [(c.name, c.type) for c in table.sd.cols],
+                               partitions_too=update.cascade_columns)
             if update.relocate is not None:
                 self._relocate_partitions(conn, row.id, *update.relocate)
+            self.audit.record(conn, records.table_altered(self._to_table(row, codec.load_columns(row.cols)), table))
 
     def _relocate_partitions(self, conn: Connection, tbl_id: int, old: str, new: str) -> None:
         """Rewrite partition locations under the old table directory (after a rename)."""
@@ -439,7 +472,9 @@ class SqlCatalog(Catalog):
                     if loc:
                         locations.append(loc)
             self._delete_tables(conn, [row.id], partitioned=partitioned)
-            return self._to_table(row, codec.load_columns(row.cols)), locations
+            dropped = self._to_table(row, codec.load_columns(row.cols))
+            self.audit.record(conn, records.table_dropped(dropped))
+            return dropped, locations
 
     # -- partitions -------------------------------------------------------------------------------
 
@@ -483,6 +518,12 @@ class SqlCatalog(Catalog):
                 return list(cached)
             rows = conn.execute(query).all()
             return self._to_partitions(conn, rows, trow.db_name, table)
+
+    @staticmethod
+    def _table_ref(trow: Row, keys: list[FieldSchema] | None = None) -> dict[str, Any]:
+        """The table as named in partition change records."""
+        keys = keys if keys is not None else codec.load_columns(trow.partition_keys)
+        return records.table_ref(trow.db_name, trow.name, trow.table_type, to_doc(keys))
 
     @staticmethod
     def _bump(conn: Connection, tbl_id: int) -> None:
@@ -607,11 +648,15 @@ class SqlCatalog(Catalog):
             table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
             cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
             rows = []
+            digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
+            added: list[tuple[str, Partition, bool]] = []
             for name, p in todo:
-                cols_json = codec.dump_columns(p.sd.cols)
-                digest = _digest(cols_json)
+                digest = digests.get(id(p.sd.cols))
+                if digest is None:
+                    digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
                 if digest not in cd_ids:
                     cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
+                added.append((name, p, digest == table_cols_digest))
                 rows.append(dict(
                     tbl_id=trow.id, name=name, vals=codec.dump_list(p.values), create_time=p.create_time,
                     last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
@@ -628,6 +673,7 @@ class SqlCatalog(Catalog):
             ]
             conn.execute(partition_values.insert(), value_rows)
             self._bump(conn, trow.id)
+            self.audit.record(conn, records.partitions_added(self._table_ref(trow, keys), added))
             return [p for _, p in todo]
 
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
@@ -636,8 +682,11 @@ class SqlCatalog(Catalog):
             key_names = [k.name for k in codec.load_columns(trow.partition_keys)]
             by_name = {make_partition_name(key_names, p.values): p for p in parts}
             found: dict[str, int] = {}
+            old_rows: list[Row] = []  # the definitions before, for the change record
             for chunk in _chunks(list(by_name)):
-                found.update((n, i) for n, i in conn.execute(sa.select(_p.name, _p.id).where(_p.tbl_id == trow.id, _p.name.in_(chunk))))
+                old_rows.extend(conn.execute(
+                    sa.select(_p.name, _p.id, *self._PART_COLUMNS).where(_p.tbl_id == trow.id, _p.name.in_(chunk))))
+            found.update((r.name, r.id) for r in old_rows)
             missing = [n for n in by_name if n not in found]
             if missing:
                         raise InvalidOperationError(f"alter is not possible: partition {db}.{table} {missing[0]} does not exist")
@@ -658,6 +707,9 @@ class SqlCatalog(Catalog):
             )
             conn.execute(stmt, updates)
             self._bump(conn, trow.id)
+            befores = self._to_partitions(conn, old_rows, trow.db_name, table)
+            self.audit.record(conn, records.partitions_altered(
+                self._table_ref(trow), [(r.name, b, by_name[r.name]) for r, b in zip(old_rows, befores, strict=True)]))
 
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None:
         with self._write() as conn:
@@ -666,9 +718,10 @@ class SqlCatalog(Catalog):
             key_names = [k.name for k in keys]
             old_name = make_partition_name(key_names, old_values)
             new_name = make_partition_name(key_names, part.values)
-            pid = conn.execute(sa.select(_p.id).where(_p.tbl_id == trow.id, _p.name == old_name)).scalar()
-            if pid is None:
+            old_row = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.tbl_id == trow.id, _p.name == old_name)).first()
+            if old_row is None:
                 raise InvalidOperationError(f"Partition {old_name} of {db}.{table} does not exist")
+            pid = old_row.id
             if conn.execute(sa.select(_p.id).where(_p.tbl_id == trow.id, _p.name == new_name)).first():
                 raise InvalidOperationError(f"Partition {new_name} of {db}.{table} already exists")
             conn.execute(partitions.update().where(_p.id == pid).values(
@@ -682,6 +735,8 @@ class SqlCatalog(Catalog):
                 for i, (k, v) in enumerate(zip(keys, part.values, strict=True))
             ])
             self._bump(conn, trow.id)
+            before = self._to_partitions(conn, [old_row], trow.db_name, table)[0]
+            self.audit.record(conn, records.partition_renamed(self._table_ref(trow, keys), old_name, new_name, before, part))
 
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]:
         with self._write() as conn:
@@ -700,7 +755,10 @@ class SqlCatalog(Catalog):
                 conn.execute(partitions.delete().where(_p.id.in_(chunk)))
             if ids:
                 self._bump(conn, trow.id)
-            return self._to_partitions(conn, rows, trow.db_name, table)
+            dropped = self._to_partitions(conn, rows, trow.db_name, table)
+            self.audit.record(conn, records.partitions_dropped(
+                self._table_ref(trow), [(r.name, p) for r, p in zip(rows, dropped, strict=True)]))
+            return dropped
 
     # -- locks ------------------------------------------------------------------------------------
 
@@ -708,6 +766,12 @@ class SqlCatalog(Catalog):
         from metastore.store.sql_locks import SqlLocks  # sql_locks builds on this module
 
         return SqlLocks(self)
+
+    # -- statistics -------------------------------------------------------------------------------
+
+    def statistics_store(self) -> SqlStatistics:
+        """Column statistics, kept in the catalog's database (``metastore.store.sql_statistics``)."""
+        return SqlStatistics(self)
 
     # -- functions --------------------------------------------------------------------------------
 
@@ -751,6 +815,7 @@ class SqlCatalog(Catalog):
                 if conn.execute(sa.select(_f.id).where(_f.db_id == db_id, _f.name == fn.function_name)).first():
                     raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists")
                 conn.execute(functions.insert().values(db_id=db_id, **self._function_values(fn)))
+                self.audit.record(conn, records.function_created(fn))
         except sa.exc.IntegrityError:
             raise AlreadyExistsError(f"Function {fn.db_name}.{fn.function_name} already exists") from None
 
@@ -760,6 +825,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.update().where(_f.id == row.id).values(**self._function_values(fn)))
+            self.audit.record(conn, records.function_altered(self._to_function(row), fn))
 
     def drop_function(self, db: str, name: str) -> None:
         with self._write() as conn:
@@ -767,6 +833,7 @@ class SqlCatalog(Catalog):
             if row is None:
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.delete().where(_f.id == row.id))
+            self.audit.record(conn, records.function_dropped(self._to_function(row)))
 
 
 def _is_integral_key(key: FieldSchema) -> bool:

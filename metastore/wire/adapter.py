@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metastore import model
+from metastore.audit.context import set_actor
 from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
-from metastore.names import parse_partition_name
+from metastore.names import check_catalog, parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
 from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
 from metastore.wire.idl import hms
 from metastore.wire.lock_methods import LockMethods
+from metastore.wire.notification_methods import NotificationMethods
+from metastore.wire.statistics_methods import StatisticsMethods
+from metastore.wire.txn_methods import TxnMethods
 
 DEFAULT_CATALOG = "hive"
 
@@ -36,21 +40,29 @@ def _env(env_ctx: Any) -> dict[str, str]:
     return dict(env_ctx.properties or {}) if env_ctx is not None and env_ctx.properties else {}
 
 
+def _cat(req: Any) -> Any:
+    """The request, after checking the catalog it names (Hive 3/4 ``catName``/``catalogName``) is ours."""
+    check_catalog(getattr(req, "catName", None) or getattr(req, "catalogName", None))
+    return req
+
+
 def _max(value: int | None) -> int:
     return -1 if value is None or value < 0 else value
 
 
-class ThriftHandler(LockMethods):
+class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMethods):
     def __init__(self, metastore: HiveMetastore, session: Session) -> None:
         self.ms = metastore
         self.session = session
         self.t = hms()
+        set_actor(session.user or session.address or None)  # the connection's thread: audit actor
 
     # -- connection / fb303 -----------------------------------------------------------------------
 
     def set_ugi(self, user_name: str, group_names: Sequence[str] | None) -> list[str]:
         self.session.user = user_name
         self.session.groups = list(group_names or [])
+        set_actor(user_name or self.session.address or None)
         return [*self.session.groups, user_name]
 
     def shutdown(self) -> None:
@@ -100,7 +112,7 @@ class ThriftHandler(LockMethods):
         return to_thrift(self.ms.get_database(name))
 
     def get_database_req(self, request: Any) -> Any:
-        return to_thrift(self.ms.get_database(request.name))
+        return to_thrift(self.ms.get_database(_cat(request).name))
 
     def get_databases(self, pattern: str | None) -> list[str]:
         return self.ms.get_databases(pattern)
@@ -115,6 +127,7 @@ class ThriftHandler(LockMethods):
         self.ms.drop_database(name, bool(deleteData), bool(cascade))
 
     def drop_database_req(self, req: Any) -> None:
+        _cat(req)
         try:
             self.ms.drop_database(req.name, bool(req.deleteData), bool(req.cascade))
         except NoSuchObjectError:
@@ -131,7 +144,7 @@ class ThriftHandler(LockMethods):
         return table_value(found.bodies[0], found.columns[found.cd_ids[0]])
 
     def get_table_req(self, req: Any) -> EncodedValue:
-        return in_struct(1, self.get_table(req.dbName, req.tblName))
+        return in_struct(1, self.get_table(_cat(req).dbName, req.tblName))
 
     def get_tables(self, db_name: str, pattern: str | None) -> list[str]:
         return self.ms.get_tables(db_name, pattern)
@@ -147,7 +160,10 @@ class ThriftHandler(LockMethods):
         return table_list(found.bodies, found.cd_ids, found.columns)
 
     def get_table_objects_by_name_req(self, req: Any) -> EncodedValue:
-        return in_struct(1, self.get_table_objects_by_name(req.dbName, req.tblNames))
+        return in_struct(1, self.get_table_objects_by_name(_cat(req).dbName, req.tblNames))
+
+    def get_table_names_by_filter(self, dbname: str, filter: str | None, max_tables: int | None) -> list[str]:  # noqa: A002
+        return self.ms.get_table_names_by_filter(dbname, filter, _max(max_tables))
 
     def get_table_meta(self, db_patterns: str | None, tbl_patterns: str | None, tbl_types: Sequence[str] | None) -> list[Any]:
         return to_thrift_list(self.ms.get_table_meta(db_patterns, tbl_patterns, tbl_types))
@@ -171,7 +187,7 @@ class ThriftHandler(LockMethods):
         self.create_table(tbl)
 
     def create_table_req(self, request: Any) -> None:
-        self.create_table(request.table)
+        self.create_table(_cat(request).table)
 
     def drop_table(self, dbname: str, name: str, deleteData: bool) -> None:  # noqa: N803
         self.ms.drop_table(dbname, name, bool(deleteData))
@@ -189,7 +205,7 @@ class ThriftHandler(LockMethods):
         self.ms.alter_table(dbname, tbl_name, from_thrift(new_tbl, model.Table), cascade=bool(cascade))
 
     def alter_table_req(self, req: Any) -> Any:
-        env = _env(req.environmentContext)
+        env = _env(_cat(req).environmentContext)
         expected_key = getattr(req, "expectedParameterKey", None)  # Hive 4.0.0+; absent in older IDLs
         if expected_key is not None:
             env[EXPECTED_KEY] = expected_key
@@ -202,12 +218,12 @@ class ThriftHandler(LockMethods):
     def _encoded(self, db: str, table: str, **query: Any) -> EncodedValue:
         enc = self.ms.list_partitions_encoded(db, table, **query)
         if enc.served is not None:  # a cached whole-table listing, assembled by an earlier call
-            return as_list(iter(enc.served))
+            return as_list(iter(enc.served), len(enc.bodies))
         chunks = partition_list(enc.db_name, enc.table_name, enc.bodies, enc.cd_ids, enc.columns)
         if enc.cached:
             enc.served = list(chunks)
-            return as_list(iter(enc.served))
-        return as_list(chunks)
+            return as_list(iter(enc.served), len(enc.bodies))
+        return as_list(chunks, len(enc.bodies))
 
     def _parts(self, parts: Sequence[Any] | None) -> list[model.Partition]:
         result = []
@@ -231,7 +247,7 @@ class ThriftHandler(LockMethods):
         return len(self.ms.add_partitions(parts[0].db_name, parts[0].table_name, parts))
 
     def add_partitions_req(self, request: Any) -> Any:
-        added = self.ms.add_partitions(request.dbName, request.tblName, self._parts(request.parts),
+        added = self.ms.add_partitions(_cat(request).dbName, request.tblName, self._parts(request.parts),
                                        if_not_exists=bool(request.ifNotExists))
         need = request.needResult is None or request.needResult
         return self.t.AddPartitionsResult(partitions=to_thrift_list(added) if need else None)
@@ -246,7 +262,7 @@ class ThriftHandler(LockMethods):
         return to_thrift(self.ms.get_partition(db_name, tbl_name, part_vals))
 
     def get_partition_req(self, req: Any) -> Any:
-        return self.t.GetPartitionResponse(partition=self.get_partition(req.dbName, req.tblName, req.partVals))
+        return self.t.GetPartitionResponse(partition=self.get_partition(_cat(req).dbName, req.tblName, req.partVals))
 
     def get_partition_with_auth(self, db_name: str, tbl_name: str, part_vals: Sequence[str], user_name: str | None, group_names: Any) -> Any:
         return self.get_partition(db_name, tbl_name, part_vals)
@@ -261,7 +277,7 @@ class ThriftHandler(LockMethods):
         return self.get_partitions(db_name, tbl_name, max_parts)
 
     def get_partitions_req(self, req: Any) -> EncodedValue:
-        return in_struct(1, self.get_partitions(req.dbName, req.tblName, req.maxParts))
+        return in_struct(1, self.get_partitions(_cat(req).dbName, req.tblName, req.maxParts))
 
     def get_partitions_ps(self, db_name: str, tbl_name: str, part_vals: Sequence[str] | None, max_parts: int) -> EncodedValue:
         return self._encoded(db_name, tbl_name, spec=list(part_vals or []), max_parts=_max(max_parts))
@@ -271,7 +287,7 @@ class ThriftHandler(LockMethods):
         return self.get_partitions_ps(db_name, tbl_name, part_vals, max_parts)
 
     def get_partitions_ps_with_auth_req(self, req: Any) -> EncodedValue:
-        return in_struct(1, self.get_partitions_ps(req.dbName, req.tblName, req.partVals, req.maxParts))
+        return in_struct(1, self.get_partitions_ps(_cat(req).dbName, req.tblName, req.partVals, req.maxParts))
 
     def get_partition_names(self, db_name: str, tbl_name: str, max_parts: int) -> list[str]:
         return self.ms.get_partition_names(db_name, tbl_name, _max(max_parts))
@@ -281,7 +297,7 @@ class ThriftHandler(LockMethods):
 
     def get_partition_names_ps_req(self, req: Any) -> Any:
         return self.t.GetPartitionNamesPsResponse(
-            names=self.get_partition_names_ps(req.dbName, req.tblName, req.partValues, req.maxParts)
+            names=self.get_partition_names_ps(_cat(req).dbName, req.tblName, req.partValues, req.maxParts)
         )
 
     def get_partitions_by_filter(self, db_name: str, tbl_name: str, filter: str | None, max_parts: int) -> EncodedValue:  # noqa: A002
@@ -309,14 +325,14 @@ class ThriftHandler(LockMethods):
         self.ms.alter_partitions(db_name, tbl_name, self._parts(new_parts), _env(environment_context))
 
     def alter_partitions_req(self, req: Any) -> Any:
-        self.ms.alter_partitions(req.dbName, req.tableName, self._parts(req.partitions), _env(req.environmentContext))
+        self.ms.alter_partitions(_cat(req).dbName, req.tableName, self._parts(req.partitions), _env(req.environmentContext))
         return self.t.AlterPartitionsResponse()
 
     def rename_partition(self, db_name: str, tbl_name: str, part_vals: Sequence[str], new_part: Any) -> None:
         self.ms.rename_partition(db_name, tbl_name, part_vals, self._parts([new_part])[0])
 
     def rename_partition_req(self, req: Any) -> Any:
-        self.rename_partition(req.dbName, req.tableName, req.partVals, req.newPart)
+        self.rename_partition(_cat(req).dbName, req.tableName, req.partVals, req.newPart)
         return self.t.RenamePartitionResponse()
 
     def drop_partition(self, db_name: str, tbl_name: str, part_vals: Sequence[str], deleteData: bool) -> bool:  # noqa: N803
@@ -336,6 +352,7 @@ class ThriftHandler(LockMethods):
         return self.drop_partition_by_name(db_name, tbl_name, part_name, deleteData)
 
     def drop_partitions_req(self, req: Any) -> Any:
+        _cat(req)
         if req.parts is None or req.parts.names is None:
             raise MetaError("drop_partitions_req supports partition names only; expressions are not supported")
         dropped = self.ms.drop_partitions(req.dbName, req.tblName, req.parts.names,
@@ -367,12 +384,3 @@ class ThriftHandler(LockMethods):
 
     def drop_function(self, dbName: str, funcName: str) -> None:  # noqa: N803
         self.ms.drop_function(dbName, funcName)
-
-    # -- notifications (no event log yet: an empty, valid answer) ---------------------------------
-
-    def get_current_notificationEventId(self) -> Any:  # noqa: N802
-        return self.t.CurrentNotificationEventId(eventId=0)
-
-    def get_next_notification(self, rqst: Any) -> Any:
-        return self.t.NotificationEventResponse(events=[])
-

@@ -9,7 +9,6 @@ in any order, so Java, Apache-Python and thriftpy2 clients decode exactly the sa
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +42,8 @@ class WireEncoder:
     """Implements the store's ``ReplyEncoder``: the served form of partitions and column lists."""
 
     def partition_body(self, part: Partition) -> bytes:
-        p = to_thrift(dataclasses.replace(part, sd=dataclasses.replace(part.sd, cols=[])))
+        # The memo makes to_thrift skip the column list (served separately) without copying the sd.
+        p = to_thrift(part, {id(part.sd.cols): (part.sd.cols, [])})
         sd = p.sd
         p.dbName = p.tableName = p.sd = None
         sd.cols = None
@@ -51,9 +51,9 @@ class WireEncoder:
 
     def table_body(self, table: Table) -> bytes:
         """All of a table's fields (``sd`` last and open, without ``cols``); ``id`` is left out."""
-        t = to_thrift(dataclasses.replace(table, sd=dataclasses.replace(table.sd, cols=[]), id=None))
+        t = to_thrift(table, {id(table.sd.cols): (table.sd.cols, [])})
         sd = t.sd
-        t.sd = None
+        t.sd = t.id = None
         sd.cols = None
         return _fields(t) + _TABLE_SD_FIELD + _fields(sd)
 
@@ -71,6 +71,7 @@ class EncodedValue:
 
     ttype: int
     chunks: Iterable[bytes]
+    count: int | None = None  # elements of a list (partitions returned, for metrics)
 
 
 def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
@@ -99,8 +100,8 @@ def table_list(bodies: list[bytes], cd_ids: list[int], columns: dict[int, bytes]
     return EncodedValue(T_LIST, chunks())
 
 
-def as_list(chunks: Iterator[bytes]) -> EncodedValue:
-    return EncodedValue(T_LIST, chunks)
+def as_list(chunks: Iterator[bytes], count: int | None = None) -> EncodedValue:
+    return EncodedValue(T_LIST, chunks, count)
 
 
 def in_struct(field_id: int, value: EncodedValue) -> EncodedValue:
@@ -111,4 +112,4 @@ def in_struct(field_id: int, value: EncodedValue) -> EncodedValue:
         yield from value.chunks
         yield b"\x00"
 
-    return EncodedValue(T_STRUCT, chunks())
+    return EncodedValue(T_STRUCT, chunks(), value.count)

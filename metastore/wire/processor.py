@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import struct
-import time
 from functools import cache
 from typing import Any
 
 from thriftpy2.thrift import TApplicationException, TMessageType, TType
 
+from metastore.observability import calls
 from metastore.wire.encoded import EncodedValue
 from metastore.wire.errors import place_error
 from metastore.wire.idl import hms
@@ -46,19 +46,22 @@ def process(handler: Any, iprot: Any, oprot: Any) -> None:
     iprot.read_struct(args)
     iprot.read_message_end()
     result = result_cls()
-    started = time.perf_counter()
+    error: BaseException | None = None
+    started = calls.begin()
     try:
         result.success = impl(*(getattr(args, a) for a in arg_names))
     except TApplicationException as e:
+        error = e
         _send_exception(oprot, name, seqid, e)
         return
     except Exception as e:  # noqa: BLE001 - every error is answered, never kills the connection
+        error = e
         app_error = place_error(name, result, e)
         if app_error is not None:
             _send_exception(oprot, name, seqid, app_error)
             return
     finally:
-        log.debug("%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
+        calls.finished(name, started, error, args, arg_names, getattr(result, "success", None))
     if getattr(result, "oneway", False):
         return
     oprot.write_message_begin(name, TMessageType.REPLY, seqid)

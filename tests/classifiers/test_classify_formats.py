@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
+import importlib.util
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from classifiers import UNKNOWN, ClassifyOptions, Sample, classify, sample_local_file, serdes
 from tests.classifiers import datagen
 
 ARROW_DATA = Path(pa.__file__).parent / "tests" / "data"
+DELIMITERS_FOR_PROPERTY = [",", "|", "\t", ";", "\x01"]
 
 
 def classify_file(path: Path, **options):
@@ -43,7 +48,8 @@ def test_parquet_schema_and_row_count_from_footer_only(tmp_path):
 
 
 def test_parquet_large_file_reads_only_head_probe_and_footer(tmp_path):
-    table = pa.table({"n": pa.array(range(2_000_000), pa.int64()), "s": [str(i) for i in range(2_000_000)]})
+    n = pa.array(range(2_000_000), pa.int64())
+    table = pa.table({"n": n, "s": n.cast(pa.string())})
     import pyarrow.parquet as pq
     path = tmp_path / "big.parquet"
     pq.write_table(table, path, compression="none", row_group_size=500_000)
@@ -186,10 +192,16 @@ def test_csv_without_header_is_named_col0(tmp_path):
     assert result.serde_parameters["header"] == "false"
 
 
+def penguins(name: str) -> Path:
+    """A CSV shipped inside the palmerpenguins package (found without importing it and pandas)."""
+    spec = importlib.util.find_spec("palmerpenguins")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("palmerpenguins is not installed (dev extra)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+
+
 def test_real_dataset_penguins_csv_with_na_nulls():
-    palmerpenguins = pytest.importorskip("palmerpenguins")
-    path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
-    result = classify_file(path)
+    result = classify_file(penguins("penguins.csv"))
     assert cols(result) == [("species", "string"), ("island", "string"), ("bill_length_mm", "double"),
                             ("bill_depth_mm", "double"), ("flipper_length_mm", "int"), ("body_mass_g", "int"),
                             ("sex", "string"), ("year", "int")]
@@ -198,8 +210,7 @@ def test_real_dataset_penguins_csv_with_na_nulls():
 
 
 def test_real_dataset_penguins_raw_quoted_csv_keeps_names_with_spaces():
-    palmerpenguins = pytest.importorskip("palmerpenguins")
-    result = classify_file(Path(palmerpenguins.__file__).parent / "data" / "penguins-raw.csv")
+    result = classify_file(penguins("penguins-raw.csv"))
     assert result.serde == serdes.OPEN_CSV_SERDE and result.record_count == 344
     names = [c.name for c in result.columns]
     assert names[:3] == ["studyname", "sample number", "species"] and "culmen length (mm)" in names
@@ -305,3 +316,86 @@ def test_corrupt_gzip_is_unknown_with_reason(tmp_path):
     path.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 200)
     result = classify_file(path)
     assert result.classification == UNKNOWN and "gzip data could not be decompressed" in result.reason
+
+
+def test_zip_with_several_files_is_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.csv", "a,b\n1,2\n")
+        z.writestr("b.csv", "a,b\n3,4\n")
+    result = classify_file(path)
+    assert result.classification == UNKNOWN and "the zip archive holds 2 files" in result.reason
+
+
+def test_binary_that_only_looks_like_hadoop_snappy_is_not_called_snappy(tmp_path):
+    path = tmp_path / "odd.bin"
+    path.write_bytes(b"\x00\x00\x00\x10\x00\x00\x00\x08\x10" + b"\xff" * 40)
+    result = classify_file(path)
+    assert result.compression == "none" and result.classification == UNKNOWN
+
+
+def test_csv_slash_timestamps_get_one_spark_format_only_when_alone(tmp_path):
+    alone = classify_file(datagen.write_csv(tmp_path / "a.csv", rows=[["at", "n"], ["2024/01/02 03:04:05", "1"],
+                                                                        ["2024/01/03 00:00:00", "2"]]))
+    assert alone.serde_parameters["timestampFormat"] == "yyyy/MM/dd HH:mm:ss"
+    assert alone.serde_parameters["timestamp.formats"] == "yyyy/MM/dd HH:mm:ss"
+    mixed = classify_file(datagen.write_csv(tmp_path / "m.csv", rows=[
+        ["at", "other"], ["2024/01/02 03:04:05", "2024-01-02 03:04:05"], ["2024/01/03 00:00:00", "2024-01-03 00:00:00"]]))
+    assert "timestampFormat" not in mixed.serde_parameters  # Spark has one format per file
+    assert mixed.serde_parameters["timestamp.formats"] == "yyyy/MM/dd HH:mm:ss"  # Hive falls back to its default
+
+
+@pytest.mark.parametrize("tool,args,expected", [
+    ("gzip", ["-c"], "gzip"), ("zstd", ["-q", "-c"], "zstd"), ("bzip2", ["-c"], "bzip2"), ("lz4", ["-q", "-c"], "lz4")])
+def test_files_compressed_by_command_line_tools(tmp_path, tool, args, expected):
+    import shutil
+    import subprocess
+
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    plain = datagen.write_json_lines(tmp_path / "p.json")
+    packed = tmp_path / "packed"
+    with open(packed, "wb") as out:
+        subprocess.run([tool, *args, str(plain)], stdout=out, check=True, timeout=30)
+    result = classify_file(packed)
+    assert (result.classification, result.compression, result.record_count) == ("json", expected, 3)
+
+
+def test_json_empty_key_gets_a_column_name(tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text('{"": 1, "a": 2}\n')
+    assert cols(classify_file(path)) == [("col0", "int"), ("a", "int")]
+
+
+KINDS = {
+    "int": (st.integers(-(2**31) + 1, 2**31 - 1).map(str), "int"),
+    "bigint": (st.integers(2**31, 2**62).map(str), "bigint"),
+    "double": (st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: f != int(f)).map(lambda f: f"{f:.3f}e0"),
+               "double"),
+    "date": (st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)).map(dt.date.isoformat), "date"),
+    "boolean": (st.booleans().map(lambda b: str(b).lower()), "boolean"),
+    "money": (st.integers(-10**9, 10**9).map(lambda c: f"{c // 100}.{c % 100:02d}"), "decimal(10,2)"),
+    "word": (st.text("abcdefghij ,|;\"'", min_size=1, max_size=12).map(lambda s: "w" + s), "string"),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=2, max_size=5),
+       delimiter=st.sampled_from(DELIMITERS_FOR_PROPERTY), n=st.integers(2, 25))
+def test_csv_property_typed_columns_from_csv_writer(tmp_path, data, kinds, delimiter, n):
+    """Any table csv.writer writes (a typed column present) comes back with its header and types."""
+    kinds = kinds if any(k != "word" for k in kinds) else [*kinds, "int"]
+    names = [f"col_{k}_{i}" for i, k in enumerate(kinds)]
+    rows = [[data.draw(KINDS[k][0]) for k in kinds] for _ in range(n)]
+    path = tmp_path / f"prop-{abs(hash((tuple(kinds), delimiter, n)))}.csv"
+    datagen.write_csv(path, delimiter=delimiter, rows=[names, *rows])
+    result = classify_file(path)
+    assert result.classification == "csv", result.reason
+    assert [c.name for c in result.columns] == names
+    expected = [KINDS[k][1] for k in kinds]
+    if result.serde == serdes.OPEN_CSV_SERDE:
+        expected = ["string"] * len(kinds)
+    assert [c.type for c in result.columns] == expected
+    assert result.records_sampled == n

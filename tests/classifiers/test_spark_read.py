@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from classifiers import Classification, classify, sample_local_file
+from classifiers.custom import GrokClassifier
 from tests.classifiers import datagen
 from tests.classifiers.hms import thrift_table
 from tests.spark.conftest import spark_env  # noqa: F401 - the module's SparkSession fixture
@@ -149,6 +150,23 @@ def test_csv_iso_timestamps_gzip(spark_env, register):  # noqa: F811
         (1, dt.datetime(2024, 1, 2, 3, 4, 5)), (2, dt.datetime(2024, 12, 31, 23, 59, 59))]
 
 
+def test_real_dataset_penguins(spark_env, register):  # noqa: F811
+    """palmerpenguins' CSVs: NA nulls on typed columns; quoted fields and names with spaces."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.find_spec("palmerpenguins")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("palmerpenguins is not installed (dev extra)")
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    _, table = register("penguins", lambda p: Path(shutil.copy(data / "penguins.csv", p)), "penguins.csv", "csv")
+    assert spark_env.rows(f"SELECT count(*), count(bill_length_mm), round(avg(bill_length_mm), 2), "
+                          f"max(body_mass_g), count(sex) FROM {table}") == [(344, 342, 43.92, 6300, 333)]
+    _, raw = register("penguins_raw", lambda p: Path(shutil.copy(data / "penguins-raw.csv", p)), "raw.csv", "csv")
+    assert spark_env.rows(f"SELECT count(*), count(DISTINCT `individual id`), max(`culmen length (mm)`) FROM {raw}"
+                          ) == [(344, 190, "59.6")]
+
+
 def test_json_lines_mixed_case_keys(spark_env, register):  # noqa: F811
     result, table = register("people_json", datagen.write_json_lines, "people.json", "json")
     assert result.serde_parameters["paths"] == "Id,userName,score,active,tags,Address"
@@ -178,3 +196,45 @@ def test_xml_row_tag(spark_env, register):  # noqa: F811
         (2, 'Grace, "Amazing"', 78.25, None, "Rome"),
         (3, "Linus", None, ["z"], "Oslo"),
     ]
+
+
+def test_grok_custom_classifier_through_regex_serde(spark_env, tmp_path):  # noqa: F811
+    spark_env.sql(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    lines = ["2024-01-02T03:04:05Z INFO [billing-svc] took 17ms", "2024-01-02T03:04:06Z WARN [auth-svc] took 3ms"]
+    folder = tmp_path / "app_logs"
+    folder.mkdir()
+    (folder / "app.log").write_text("\n".join(lines) + "\n")
+    grok = GrokClassifier("applog", r"%{TIMESTAMP_ISO8601:at} %{LOGLEVEL:level} \[%{NOTSPACE:app}\] "
+                                    r"took %{INT:millis:int}ms")
+    result = classify(sample_local_file(folder / "app.log"), custom=[grok])
+    assert (result.classification, result.certainty) == ("applog", 1.0)
+    with spark_env.hms() as client:
+        client.create_table(thrift_table(DB, "app_logs", folder.resolve().as_uri(), result))
+    assert spark_env.rows(f"SELECT at, level, app, millis FROM {DB}.app_logs ORDER BY millis") == [
+        ("2024-01-02T03:04:06Z", "WARN", "auth-svc", 3), ("2024-01-02T03:04:05Z", "INFO", "billing-svc", 17)]
+
+
+@pytest.mark.parametrize("fmt,expect", [("csv", "csv"), ("json", "json"), ("parquet", "parquet"), ("orc", "orc")])
+def test_files_written_by_spark(spark_env, tmp_path, fmt, expect):  # noqa: F811
+    """Spark as the writer: classify one of its part files, register the folder, read it back."""
+    spark_env.sql(f"CREATE DATABASE IF NOT EXISTS {DB}")
+    folder = tmp_path / f"spark_{fmt}"
+    df = spark_env.spark.sql(
+        "SELECT id, concat('name ', id) AS name, id * 1.5D AS score, date_add(DATE'2024-01-01', CAST(id AS INT)) AS day,"
+        " IF(id % 2 = 0, NULL, named_struct('k', id)) AS nested FROM range(1, 51)")
+    if fmt == "csv":
+        df = df.drop("nested")
+    writer = df.coalesce(1).write.mode("overwrite")
+    (writer.option("header", "true").csv(str(folder)) if fmt == "csv" else writer.format(fmt).save(str(folder)))
+    part = next(p for p in folder.iterdir() if p.name.startswith("part-"))
+    result = classify(sample_local_file(part))
+    assert result.classification == expect, result.reason
+    types = {c.name: c.type for c in result.columns}
+    assert types["id"] in ("int", "bigint") and types["score"] == "double" and types["day"] in ("date", "string")
+    name = f"spark_written_{fmt}"
+    with spark_env.hms() as client:
+        client.create_table(thrift_table(DB, name, folder.resolve().as_uri(), result))
+    rows = spark_env.rows(f"SELECT count(*), sum(id), max(name), sum(score) FROM {DB}.{name}")
+    assert rows == [(50, 1275, "name 9", 1912.5)]
+    if fmt != "csv":
+        assert spark_env.rows(f"SELECT count(nested.k) FROM {DB}.{name}") == [(25,)]

@@ -5,6 +5,8 @@ real server (``server`` is parametrized over the SQLite and PostgreSQL backends 
 ``tests/conftest.py``), so each test runs four times: backend x generation.
 
 * ``hive2.3``: ``hmsclient`` 0.1.1 (Hive 2.3.3 IDL; the generation Spark 4's built-in client speaks).
+* ``hive3``: ``hive-metastore-client`` 1.0.9 (Hive 3.0 IDL, the generation Trino's client speaks;
+  installed without its ``thrift==0.13`` pin, see the Makefile), client built by hand.
 * ``hive4``: PyIceberg's vendored Hive 4 bindings (``hive_metastore``), client built by hand.
 
 ``hms`` also carries builders for that binding's structs (``hms.make_table(...)`` etc.) and helpers
@@ -27,16 +29,18 @@ from urllib.parse import unquote, urlparse
 import hive_metastore.ttypes as ttypes_h4
 import hmsclient.genthrift.hive_metastore.ttypes as ttypes_h23
 import pytest
+import thrift_files.libraries.thrift_hive_metastore_client.ttypes as ttypes_h3
 from hive_metastore import ThriftHiveMetastore as service_h4
 from hmsclient import hmsclient
 from hmsclient.genthrift.hive_metastore import ThriftHiveMetastore as service_h23
 from thrift.protocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException, TException, TMessageType
 from thrift.transport import TSocket, TTransport
+from thrift_files.libraries.thrift_hive_metastore_client import ThriftHiveMetastore as service_h3
 
 from tests.support.server import RunningServer
 
-GENERATIONS = ["hive2.3", "hive4"]
+GENERATIONS = ["hive2.3", "hive3", "hive4"]
 BACKENDS = ["sqlite", "postgres"]  # as tests/conftest.py's per-module ``server``
 SOCKET_TIMEOUT_MS = 20_000  # a hung server fails the test instead of the whole run
 
@@ -76,11 +80,12 @@ def connect(gen: str, host: str, port: int) -> Any:
         _socket_of(client._oprot.trans).setTimeout(SOCKET_TIMEOUT_MS)
         client.open()
         return client
-    if gen == "hive4":
+    if gen in ("hive3", "hive4"):
         sock = TSocket.TSocket(host, port)
         sock.setTimeout(SOCKET_TIMEOUT_MS)
         transport = TTransport.TBufferedTransport(sock)
-        client = service_h4.Client(TBinaryProtocol.TBinaryProtocol(transport))
+        service = service_h3 if gen == "hive3" else service_h4
+        client = service.Client(TBinaryProtocol.TBinaryProtocol(transport))
         transport.open()
         return client
     raise ValueError(gen)
@@ -91,7 +96,7 @@ def close(client: Any) -> None:
 
 
 def ttypes_of(gen: str) -> ModuleType:
-    return ttypes_h23 if gen == "hive2.3" else ttypes_h4
+    return {"hive2.3": ttypes_h23, "hive3": ttypes_h3, "hive4": ttypes_h4}[gen]
 
 
 def raw_call(client: Any, method: str) -> Any:

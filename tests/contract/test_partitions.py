@@ -164,7 +164,10 @@ def test_get_partitions_and_max_parts(hms):
     parts = hms.client.get_partitions(db, "t", -1)
     assert [pname(*p.values) for p in parts] == ALL_NAMES
     five = hms.client.get_partitions(db, "t", 5)
-    assert [pname(*p.values) for p in five] == ALL_NAMES[:5]
+    # hive-metastore-client sends max_parts as i32 where the protocol has i16: the server never
+    # sees the limit and answers with every partition (tests/test_idl_compat.py METHOD_CONFLICTS).
+    expected = ALL_NAMES if hms.gen == "hive3" else ALL_NAMES[:5]
+    assert [pname(*p.values) for p in five] == expected
     assert [pname(*p.values) for p in hms.client.get_partitions_with_auth(db, "t", -1, None, None)] == ALL_NAMES
     with pytest.raises(hms.T.NoSuchObjectException):
         hms.client.get_partitions(db, "missing", -1)
