@@ -81,9 +81,10 @@ distclean: clean
 #   make bench-classify classifier micro-benchmark: files/s and bytes read per file, per format
 #   make bench-audit    what the schema-change audit costs: alter_table with/without recording, history, changes
 #   make bench-stats    column-statistics RPC latency (BACKEND=sqlite|postgres)
+#   make bench-crawl    crawler: 100k local files in 10k partition folders, unchanged re-crawl, 10k S3 objects
 SCALE ?= 1000,10000,100000,1000000
 
-.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-audit
+.PHONY: bench bench-sqlite bench-scale bench-deps bench-classify bench-audit bench-crawl
 
 bench-deps: $(VENV)/.installed system-deps
 	bash scripts/ensure-bench-deps.sh
@@ -134,3 +135,8 @@ bench-load: $(VENV)/.installed system-deps
 
 fuzz: $(VENV)/.installed
 	METAHIVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV_PY) -m pytest tests/reliability/test_fuzz.py -q
+
+# Crawler: 100k local files in 10k partition folders (first crawl, unchanged re-crawl), 10k S3 objects
+# on a loopback moto server; numbers in docs/crawler.md.
+bench-crawl: $(VENV)/.installed
+	$(VENV_PY) bench/crawl_bench.py

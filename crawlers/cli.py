@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from crawlers.crawl import INCREMENTAL, RECRAWL_BEHAVIORS, CrawlOptions, CrawlResult, explain
-from crawlers.crawl import crawl as run_crawl
-from crawlers.plan import DeleteBehavior, Policy, ThresholdExceeded, UpdateBehavior
+from crawlers.policies import INCREMENTAL, RECRAWL_BEHAVIORS, DeleteBehavior, Policy, UpdateBehavior
+
+if TYPE_CHECKING:  # the pipeline (pyarrow, SQLAlchemy…) is imported when a command runs, not by `metahive`
+    from crawlers.crawl import CrawlOptions, CrawlResult
 
 console = Console(stderr=True)
 DEFAULT_DB = "sqlite:///metahive.db"
@@ -36,6 +38,8 @@ def crawl_options(f):  # noqa: ANN001, ANN201
         click.option("--recrawl", type=click.Choice(RECRAWL_BEHAVIORS), default=INCREMENTAL, show_default=True,
                      help="INCREMENTAL reads only new or changed files (size + mtime/ETag) and still sees deletions."),
         click.option("--s3-endpoint", help="S3-compatible endpoint URL (else boto3's default)."),
+        click.option("--include", "includes", multiple=True,
+                     help="Database sources: database/schema/table (database/table on MySQL, SQLite), % wildcards."),
         click.option("--threads", type=int, default=8, show_default=True, help="Parallel file reads."),
     ]):
         f = decorator(f)
@@ -43,6 +47,8 @@ def crawl_options(f):  # noqa: ANN001, ANN201
 
 
 def options_from(sources: tuple[str, ...] | list[str], kw: dict) -> CrawlOptions:
+    from crawlers.crawl import CrawlOptions
+
     return CrawlOptions(
         sources=list(sources), database=kw["database"], crawler=kw.get("name") or "crawl",
         excludes=list(kw.get("excludes") or ()), table_level=kw.get("table_level"),
@@ -50,7 +56,8 @@ def options_from(sources: tuple[str, ...] | list[str], kw: dict) -> CrawlOptions
         policy=Policy(UpdateBehavior(kw["update_behavior"]), DeleteBehavior(kw["delete_behavior"]),
                       bool(kw.get("overwrite_edits")), kw.get("table_threshold")),
         recrawl=kw.get("recrawl") or INCREMENTAL, dry_run=bool(kw.get("dry_run")), threads=kw.get("threads") or 8,
-        s3_endpoint=kw.get("s3_endpoint"),
+        s3_endpoint=kw.get("s3_endpoint"), includes=list(kw.get("includes") or ()),
+        connection_name=kw.get("connection_name"),
     )
 
 
@@ -87,6 +94,9 @@ def summary_table(result: CrawlResult) -> RichTable:
 
 def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_paths: tuple[str, ...] = ()) -> CrawlResult:  # noqa: ANN001
     """Run with a progress display on a terminal; print the plan (dry run), explanations and a summary."""
+    from crawlers.crawl import crawl as run_crawl
+    from crawlers.crawl import explain
+
     interactive = console.is_terminal and not as_json
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   disable=not interactive, transient=True) as bar:
@@ -134,11 +144,27 @@ def execute(options: CrawlOptions, target, state, *, as_json: bool, explain_path
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
 def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, warehouse: str, as_json: bool,
           explain_paths: tuple[str, ...], **kw) -> None:  # noqa: ANN003
-    """Crawl SOURCE… (local folders, file://, s3://) once and register the tables found."""
+    """Crawl SOURCE… (local folders, file://, s3://, database URLs) once and register the tables found.
+
+    \b
+    Example:
+      metahive crawl /data/lake --database lake --dry-run --explain /data/lake/sales
+    """
     from crawlers.apply import ApplyError
+    from crawlers.plan import ThresholdExceeded
     from crawlers.sources import SourceError
     from crawlers.targets import TargetError
 
+    if any(s.startswith("connection:") for s in sources):
+        from crawlers.registry import RegistryError
+
+        try:
+            registry = _registry(db_url or DEFAULT_DB)
+            resolved = [registry.resolve(s) for s in sources]
+        except RegistryError as e:
+            _fail(e)
+        sources = tuple(url for url, _ in resolved)
+        kw["connection_name"] = next((n for _, n in resolved if n), None)
     options = options_from(sources, kw)
     if db_url and metastore:
         raise click.UsageError("give either --db (metahive's catalog) or --metastore (thrift://…), not both")
@@ -149,11 +175,278 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
             execute(options, target, state, as_json=as_json, explain_paths=explain_paths)
         finally:
             target.close()
-    except (SourceError, TargetError, ThresholdExceeded, ApplyError) as e:
+    except (SourceError, TargetError, ThresholdExceeded, ApplyError, ValueError) as e:
         console.print(f"[red]error:[/red] {e}", highlight=False)
         sys.exit(1)
+
+
+def _registry(db_url: str):  # noqa: ANN202
+    from crawlers.registry import Registry
+    from metastore.app import prepare_database
+    from metastore.store.engine import create_engine
+
+    prepare_database(db_url)
+    return Registry(create_engine(db_url))
+
+
+def _fail(e: Exception) -> None:
+    console.print(f"[red]error:[/red] {e}", highlight=False)
+    sys.exit(1)
+
+
+def _when(ms: int | None) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if ms else "—"
+
+
+db_option = click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
+                         help="Catalog database holding crawler definitions and runs.")
+
+
+@click.group()
+def crawler() -> None:
+    """Crawler definitions, runs and history (kept in the catalog database)."""
+
+
+@crawler.command("create")
+@click.argument("name")
+@click.argument("sources", nargs=-1, required=True)
+@crawl_options
+@db_option
+@click.option("--metastore", help="Write through a Hive metastore (thrift://host:port) instead of this catalog.")
+@click.option("--schedule", help="cron(m h dom mon dow year) as in Glue, or five-field cron; UTC.")
+def crawler_create(name: str, sources: tuple[str, ...], db_url: str, metastore: str | None, schedule: str | None,
+                   **kw) -> None:  # noqa: ANN003
+    """Define crawler NAME over SOURCE… (paths, s3://, database URLs, connection:NAME).
+
+    \b
+    Example:
+      metahive crawler create nightly /data/lake --database lake --schedule 'cron(0 2 * * ? *)'
+    """
+    from crawlers.registry import CrawlerDef, RegistryError
+    from crawlers.scheduler import CronError
+
+    database = kw.pop("database")
+    try:
+        _registry(db_url).create(CrawlerDef(name, list(sources), database, metastore, schedule, kw))
+    except (RegistryError, CronError) as e:
+        _fail(e)
+    console.print(f"crawler {name} created" + (f", schedule {schedule}" if schedule else ""), highlight=False)
+
+
+@crawler.command("update")
+@click.argument("name")
+@db_option
+@click.option("--source", "sources", multiple=True, help="Replace the sources.")
+@click.option("--database", "-d")
+@click.option("--schedule", help="New schedule; '' removes it.")
+@click.option("--set", "settings", multiple=True, metavar="OPTION=VALUE",
+              help="Change a crawl option, e.g. --set update_behavior=LOG --set table_threshold=10.")
+def crawler_update(name: str, db_url: str, sources: tuple[str, ...], database: str | None, schedule: str | None,
+                   settings: tuple[str, ...]) -> None:
+    """Change crawler NAME's sources, database, schedule or options."""
+    from crawlers.registry import RegistryError
+    from crawlers.scheduler import CronError
+
+    try:
+        registry = _registry(db_url)
+        d = registry.get(name)
+        d.sources = list(sources) or d.sources
+        d.database = database or d.database
+        if schedule is not None:
+            d.schedule = schedule or None
+        for setting in settings:
+            key, sep, value = setting.partition("=")
+            if not sep:
+                raise RegistryError(f"--set {setting!r}: write OPTION=VALUE")
+            d.options[key.replace("-", "_")] = int(value) if value.isdigit() else value
+        registry.update(d)
+    except (RegistryError, CronError) as e:
+        _fail(e)
+    console.print(f"crawler {name} updated", highlight=False)
+
+
+@crawler.command("list")
+@db_option
+def crawler_list(db_url: str) -> None:
+    """Crawlers, their state and schedule."""
+    table = RichTable()
+    for col in ("name", "state", "database", "sources", "schedule", "next run (UTC)"):
+        table.add_column(col, overflow="fold")
+    for row in _registry(db_url).rows():
+        d = json.loads(row.definition)
+        table.add_row(row.name, row.state, d["database"], " ".join(d["sources"]), row.schedule or "—",
+                      _when(row.next_fire_ms))
+    Console().print(table)
+
+
+@crawler.command("show")
+@click.argument("name")
+@db_option
+def crawler_show(name: str, db_url: str) -> None:
+    """A crawler's definition and last run, as JSON.
+
+    \b
+    Example:
+      metahive crawler show nightly
+    """
+    from crawlers.registry import RegistryError
+
+    try:
+        registry = _registry(db_url)
+        row = registry.row(name)
+    except RegistryError as e:
+        _fail(e)
+    last = registry.history(name, 1)
+    doc = {"name": row.name, "state": row.state, "schedule": row.schedule, "next_run": _when(row.next_fire_ms),
+           **json.loads(row.definition),
+           "last_run": _run_doc(last[0]) if last else None}
+    click.echo(json.dumps(doc, indent=2))
+
+
+def _run_doc(run) -> dict:  # noqa: ANN001
+    return {"run_id": run.run_id, "state": run.state, "trigger": run.trigger, "started": _when(run.started_ms),
+            "ended": _when(run.ended_ms), "metrics": json.loads(run.metrics) if run.metrics else None,
+            "errors": json.loads(run.errors) if run.errors else []}
+
+
+@crawler.command("run")
+@click.argument("name")
+@db_option
+@click.option("--warehouse", default="./warehouse", show_default=True)
+@click.option("--trigger", default="manual", hidden=True)
+@click.option("--json", "as_json", is_flag=True)
+def crawler_run(name: str, db_url: str, warehouse: str, trigger: str, as_json: bool) -> None:
+    """Run crawler NAME now, in this process (refused if it is running)."""
+    from crawlers.registry import RegistryError
+    from crawlers.runner import run_crawler
+
+    try:
+        outcome = run_crawler(_registry(db_url), db_url, warehouse, name, trigger)
+    except RegistryError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps({"run_id": outcome.run_id, "state": outcome.state, "errors": outcome.errors,
+                               **({"summary": outcome.result.summary()} if outcome.result else {})}, indent=2))
+    else:
+        if outcome.result is not None:
+            Console().print(summary_table(outcome.result))
+        click.echo(f"run {outcome.run_id}: {outcome.state}")
+        for e in outcome.errors[:20]:
+            click.echo(f"  {e}")
+    if outcome.state != "SUCCEEDED":
+        sys.exit(1)
+
+
+@crawler.command("stop")
+@click.argument("name")
+@db_option
+def crawler_stop(name: str, db_url: str) -> None:
+    """Ask a running crawler to stop; the run ends CANCELLED."""
+    from crawlers.registry import RegistryError
+
+    try:
+        run_id = _registry(db_url).request_stop(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"crawler {name}: stopping run {run_id}", highlight=False)
+
+
+@crawler.command("delete")
+@click.argument("name")
+@db_option
+def crawler_delete(name: str, db_url: str) -> None:
+    """Delete a crawler definition (its tables stay)."""
+    from crawlers.registry import RegistryError
+
+    try:
+        _registry(db_url).delete(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"crawler {name} deleted", highlight=False)
+
+
+@crawler.command("history")
+@click.argument("name")
+@db_option
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def crawler_history(name: str, db_url: str, limit: int, as_json: bool) -> None:
+    """Past runs of crawler NAME, newest first."""
+    runs = [_run_doc(r) for r in _registry(db_url).history(name, limit)]
+    if as_json:
+        click.echo(json.dumps(runs, indent=2))
+        return
+    table = RichTable()
+    for col in ("run", "state", "trigger", "started (UTC)", "ended", "tables +/~/-", "partitions +/~/-", "errors"):
+        table.add_column(col, overflow="fold")
+    for r in runs:
+        m = (r["metrics"] or {}).get("metrics") or {}
+        table.add_row(r["run_id"], r["state"], r["trigger"], r["started"], r["ended"],
+                      f"{m.get('tables_created', 0)}/{m.get('tables_updated', 0)}/{m.get('tables_deleted', 0)}",
+                      f"{m.get('partitions_created', 0)}/{m.get('partitions_updated', 0)}/"
+                      f"{m.get('partitions_deleted', 0)}", str(len(r["errors"])))
+    Console().print(table)
+
+
+@click.group()
+def connection() -> None:
+    """Database connections for crawlers (passwords from an environment variable or a file, never stored)."""
+
+
+@connection.command("create")
+@click.argument("name")
+@click.option("--url", required=True, help="SQLAlchemy URL without the password, e.g. postgresql://user@host/db.")
+@click.option("--password-env", help="Environment variable holding the password when a crawler runs.")
+@click.option("--password-file", help="File holding the password.")
+@db_option
+def connection_create(name: str, url: str, password_env: str | None, password_file: str | None, db_url: str) -> None:
+    """Create connection NAME; crawl it as the source connection:NAME.
+
+    \b
+    Example:
+      metahive connection create shop --url postgresql://app@db/shop --password-env SHOP_PW
+    """
+    from crawlers.registry import RegistryError
+
+    if password_env and password_file:
+        _fail(RegistryError("give --password-env or --password-file, not both"))
+    try:
+        _registry(db_url).create_connection(name, url, password_env, password_file)
+    except (RegistryError, ValueError) as e:
+        _fail(e)
+    console.print(f"connection {name} created", highlight=False)
+
+
+@connection.command("list")
+@db_option
+def connection_list(db_url: str) -> None:
+    """Connections (URLs without passwords, and where each password comes from)."""
+    table = RichTable()
+    for col in ("name", "url", "password from"):
+        table.add_column(col, overflow="fold")
+    for row in _registry(db_url).connections():
+        source = f"${row.password_env}" if row.password_env else row.password_file or "—"
+        table.add_row(row.name, row.url, source)
+    Console().print(table)
+
+
+@connection.command("delete")
+@click.argument("name")
+@db_option
+def connection_delete(name: str, db_url: str) -> None:
+    from crawlers.registry import RegistryError
+
+    try:
+        _registry(db_url).delete_connection(name)
+    except RegistryError as e:
+        _fail(e)
+    console.print(f"connection {name} deleted", highlight=False)
 
 
 def register(main: click.Group) -> None:
     """Add the crawler commands to ``metahive``."""
     main.add_command(crawl)
+    main.add_command(crawler)
+    main.add_command(connection)

@@ -16,21 +16,26 @@ from urllib.parse import unquote, urlparse
 
 from classifiers.api import Classification, Sample
 from crawlers.apply import Metrics, apply
+from crawlers.database import DatabaseSource, is_database_url
 from crawlers.folders import FolderData
-from crawlers.grouping import GroupingOptions, group
+from crawlers.grouping import GroupingOptions, TableGroup, group
 from crawlers.merge import CRAWLER_KEY, DesiredTable, merge
 from crawlers.paths import Excludes, is_side_entry
-from crawlers.plan import DeleteBehavior, Existing, Plan, Planner, Policy, UpdateBehavior, written_record
+from crawlers.plan import Existing, Plan, Planner, written_record
+from crawlers.policies import (  # noqa: F401 - re-exported
+    CRAWL_EVERYTHING,
+    CRAWL_NEW_FOLDERS_ONLY,
+    INCREMENTAL,
+    RECRAWL_BEHAVIORS,
+    DeleteBehavior,
+    Policy,
+    UpdateBehavior,
+)
 from crawlers.scan import ScanOptions, ScanResult, scan
 from crawlers.sources import DEFAULT_SAMPLE_BYTES, Source, open_source
 from crawlers.store import CrawlState
 from crawlers.targets import Target
 from metastore.warehouse import to_uri
-
-INCREMENTAL = "INCREMENTAL"
-CRAWL_EVERYTHING = "CRAWL_EVERYTHING"
-CRAWL_NEW_FOLDERS_ONLY = "CRAWL_NEW_FOLDERS_ONLY"
-RECRAWL_BEHAVIORS = (INCREMENTAL, CRAWL_EVERYTHING, CRAWL_NEW_FOLDERS_ONLY)
 
 
 @dataclass
@@ -47,6 +52,8 @@ class CrawlOptions:
     threads: int = 8
     sample_bytes: int = DEFAULT_SAMPLE_BYTES
     s3_endpoint: str | None = None
+    includes: list[str] = field(default_factory=list)  # database sources: database/schema/table with %
+    connection_name: str | None = None  # written as connectionName on tables from database sources
 
     def effective_policy(self) -> Policy:
         """CRAWL_NEW_FOLDERS_ONLY logs updates and deletions, as Glue forces it to."""
@@ -82,12 +89,6 @@ class CrawlResult:
         }
 
 
-def default_classify() -> Callable[[Sample], Classification]:
-    from classifiers import classify
-
-    return lambda sample: classify(sample)
-
-
 def existing_tables(target: Target, db: str, desired: list[DesiredTable], crawler: str) -> dict[str, Existing]:
     """Catalog tables the plan must look at: same names as found tables, or owned by this crawler."""
     tables = target.tables(db)
@@ -103,12 +104,14 @@ def existing_tables(target: Target, db: str, desired: list[DesiredTable], crawle
 def crawl(options: CrawlOptions, target: Target, state: CrawlState | None = None,
           classify: Callable[[Sample], Classification] | None = None,
           progress: Callable[[str, int], None] | None = None) -> CrawlResult:
-    """Run one crawl; with ``dry_run`` stop after the plan."""
+    """Run one crawl; with ``dry_run`` stop after the plan. ``classify`` None: the built-in classifiers."""
     t0 = time.monotonic()
     run_id = str(uuid.uuid4())
-    classify = classify or default_classify()
     excludes = Excludes(options.excludes)
-    sources: list[Source] = [open_source(uri, excludes, s3_endpoint=options.s3_endpoint) for uri in options.sources]
+    databases = [DatabaseSource(uri, options.includes, excludes, options.connection_name)
+                 for uri in options.sources if is_database_url(uri)]
+    sources: list[Source] = [open_source(uri, excludes, s3_endpoint=options.s3_endpoint)
+                             for uri in options.sources if not is_database_url(uri)]
     scan_options = ScanOptions(threads=options.threads, sample_bytes=options.sample_bytes,
                                new_folders_only=options.recrawl == CRAWL_NEW_FOLDERS_ONLY,
                                everything=options.recrawl == CRAWL_EVERYTHING)
@@ -136,13 +139,17 @@ def crawl(options: CrawlOptions, target: Target, state: CrawlState | None = None
         for g in grouped.tables:
             desired.append(merge(g, options.database, source.location, options.crawler, run_id,
                                  excludes.absolute(source.uri)))
+    for db in databases:
+        for table in db.tables(options.database, options.crawler, run_id):
+            group_ = TableGroup(table.table_name, "", (), [], f"{db.dialect} table")
+            desired.append(DesiredTable(group_, table, [], [table.sd.location or ""]))
     for s in scans.values():
         for f in s.skipped:
             ignored[f.partition(": ")[0]] = f.partition(": ")[2]
     existing = existing_tables(target, options.database, desired, options.crawler)
     written = state.load_written(options.database) if state is not None else {}
     planner = Planner(options.database, options.crawler, options.effective_policy(), existing, written)
-    plan = planner.build(desired, [s.uri for s in sources])
+    plan = planner.build(desired, [s.uri for s in sources] + [d.uri for d in databases])
     plan.ignored.update(ignored)
     result = CrawlResult(run_id, plan, None, desired, scans, 0.0)
     if options.dry_run:
@@ -162,9 +169,12 @@ def _remember(state: CrawlState, options: CrawlOptions, sources: list[Source], s
         prev = previous_states[source.uri]
         changed: dict[str, str] = {}
         seen: set[str] = set()
-        for path, folder in scans[source.uri].folders.items():
+        scanned = scans[source.uri]
+        for path, folder in scanned.folders.items():
             location = source.location(path)
             seen.add(location)
+            if folder.unchanged_since(scanned.remembered.get(path)):
+                continue
             doc = json.dumps(folder.state_json(), separators=(",", ":"))
             if prev.get(location) != doc:
                 changed[location] = doc

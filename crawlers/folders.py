@@ -62,6 +62,7 @@ class Shape:
 
 @dataclass(slots=True)
 class ShapeStats:
+    index: int = 0  # position in FolderData.shape_list
     files: int = 0
     bytes: int = 0
     records: int = 0
@@ -80,18 +81,24 @@ class FolderData:
     reasons: dict[str, str] = field(default_factory=dict)  # unknown file -> why no classifier matched
     read: int = 0  # files actually read (not reused from the previous crawl)
     read_bytes: int = 0
+    last_shape: Shape | None = None
+    last_stats: ShapeStats | None = None
 
     def add(self, name: str, size: int, version: str, shape: Shape, records: int, *, read: bool) -> None:
-        stats = self.shapes.get(shape)
-        if stats is None:
-            stats = self.shapes[shape] = ShapeStats()
-            self.shape_list.append(shape)
+        if shape is self.last_shape:  # files of a folder mostly share one shape object: skip hashing it
+            stats = self.last_stats
+        else:
+            stats = self.shapes.get(shape)
+            if stats is None:
+                stats = self.shapes[shape] = ShapeStats(index=len(self.shape_list))
+                self.shape_list.append(shape)
+            self.last_shape, self.last_stats = shape, stats
         stats.files += 1
         stats.bytes += size
         stats.records += records
         if len(stats.examples) < EXAMPLES:
             stats.examples.append(f"{self.path}/{name}" if self.path else name)
-        self.files[name] = (size, version, self.shape_list.index(shape), records)
+        self.files[name] = (size, version, stats.index, records)
         if read:
             self.read += 1
             self.read_bytes += size
@@ -109,8 +116,15 @@ class FolderData:
 
     def dominant(self) -> Shape | None:
         """The known shape holding most files (ties: first seen), which decides the folder's format."""
+        if len(self.shapes) == 1:  # the usual case, asked for once per grouping level
+            only = self.shape_list[0]
+            return only if only.known else None
         known = self.known_shapes()
         return max(known, key=lambda s: known[s].files) if known else None
+
+    def unchanged_since(self, previous_files: int | None) -> bool:
+        """Nothing read and exactly the remembered files found: the stored state still holds."""
+        return self.read == 0 and previous_files == len(self.files)
 
     def state_json(self) -> dict[str, Any]:
         return {"shapes": [s.to_json() for s in self.shape_list], "files": self.files}

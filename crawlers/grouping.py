@@ -4,8 +4,10 @@ Rule (Glue's, made explicit): a folder is a table when every data folder below i
 same depth, all share one format (classification, compression, delimiter) and most of their
 schemas are similar (Jaccard similarity of column names to the most common set ≥ 0.7 for more
 than 70% of the folders; ``combine_compatible`` drops the similarity test). Otherwise each
-subfolder is tried on its own. A source root holding nothing but one plain (not ``k=v``) folder
-is not a table root: that folder is (the table would otherwise get a one-value partition key).
+subfolder is tried on its own. A folder holding nothing but one plain (not ``k=v``) folder is not a
+table root when that folder looks like a dataset (files of its own or only ``k=v`` subfolders), or
+when it is the source root: ``web/clicks/year=2024/…`` is table ``clicks``, not ``web`` with a
+one-value key ``partition_0``.
 ``table_level`` instead fixes tables at N levels below the root.
 Files lying next to the folders of a table are not turned into extra tables: they are reported.
 """
@@ -142,6 +144,11 @@ def group(folders: dict[str, FolderData], root_name: str, options: GroupingOptio
             below.setdefault(parent, []).append(folder)
             node = parent
 
+    def looks_like_table(path: str) -> bool:
+        """Files of its own, or only ``key=value`` subfolders: a dataset root, not a partition level."""
+        kids = children.get(path, set())
+        return path in data or bool(kids) and all("=" in k.rpartition("/")[2] for k in kids)
+
     def table(node: str, datas: list[FolderData], reason: str) -> None:
         keys = _keys(node, datas)
         parts = sorted((PartitionGroup(_values(node, d), d) for d in datas), key=lambda p: p.values)
@@ -162,9 +169,11 @@ def group(folders: dict[str, FolderData], root_name: str, options: GroupingOptio
                 return
         else:
             kids = children.get(node, set())
-            if not node and node not in data and len(kids) == 1 and "=" not in next(iter(kids)):
-                decide(next(iter(kids)), level + 1)  # the source holds one dataset folder: that is the table
-                return
+            if node not in data and len(kids) == 1:
+                child = next(iter(kids))
+                if "=" not in child.rpartition("/")[2] and (not node or looks_like_table(child)):
+                    decide(child, level + 1)  # one dataset folder below: that is the table, not a partition
+                    return
             own = data.get(node)
             sub = [d for d in datas if d.path != node] if own is not None and kids else datas
             ok, why = _compatible(node, sub, options)

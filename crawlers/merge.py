@@ -1,14 +1,15 @@
 """Merge: turn a table group into the table and partition definitions the catalog should hold.
 
 Schemas are unioned across files and partitions with the classifiers' widening rules
-(``classifiers.hive_schema``); each partition keeps its own columns when they differ from the
-table's. Parameters are the ones Glue's crawler writes, so tools that read those keep working.
+(``classifiers.hive_schema``); partitions inherit the table's columns, and one whose files have
+other columns records them in its ``crawler.partition.columns`` parameter. Parameters are the ones Glue's crawler writes, so tools that read those keep working.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from classifiers.api import Column
@@ -20,6 +21,9 @@ from metastore.model import FieldSchema, Partition, SerDeInfo, StorageDescriptor
 CRAWLER_KEY = "UPDATED_BY_CRAWLER"
 RUN_KEY = "CRAWL_RUN_ID"
 DEPRECATED_KEY = "DEPRECATED_BY_CRAWLER"
+# Partitions take the table's columns (engines compare them; a mismatch breaks Athena and Hive);
+# a partition whose own files have other columns records them here.
+PARTITION_SCHEMA_KEY = "crawler.partition.columns"
 # Parameters that change on every run and never make a definition "different".
 VOLATILE_KEYS = frozenset({RUN_KEY, "transient_lastDdlTime", "last_modified_time", "last_modified_by"})
 
@@ -89,7 +93,7 @@ def _folder_part(folder: FolderData, fmt: tuple[str, str, str], ignored: dict[st
     return shapes, files, size, records
 
 
-def merge(group: TableGroup, database: str, location_of, crawler: str, run_id: str,
+def merge(group: TableGroup, database: str, location_of: Callable[[str], str], crawler: str, run_id: str,
           exclusions: Sequence[str] = ()) -> DesiredTable:
     """The table and partitions for a group; ``location_of(folder)`` gives a folder's URI."""
     votes: Counter[Shape] = Counter()
@@ -126,8 +130,10 @@ def merge(group: TableGroup, database: str, location_of, crawler: str, run_id: s
             p_params = {k: v for k, v in _format_params(table_shape).items() if not k.startswith("spark.")}
             p_params.update(_stats_params(p_files, p_size, p_records))
             p_params[CRAWLER_KEY] = crawler
+            if [(c.name, c.type) for c in own_cols] != [(c.name, c.type) for c in cols]:
+                p_params[PARTITION_SCHEMA_KEY] = json.dumps([f"{c.name}:{c.type}" for c in own_cols])
             partitions.append(Partition(values=list(part.values), db_name=database, table_name=group.name,
-                                        sd=_sd(table_shape, location_of(part.folder.path), own_cols, p_params),
+                                        sd=_sd(table_shape, location_of(part.folder.path), cols, p_params),
                                         parameters=dict(p_params)))
     evidence: list[str] = []
     for folder in group.folders:

@@ -12,37 +12,17 @@ import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from crawlers.grouping import with_hash_suffix
 from crawlers.merge import CRAWLER_KEY, DEPRECATED_KEY, VOLATILE_KEYS, DesiredTable
+from crawlers.policies import DeleteBehavior, Policy, UpdateBehavior
 from metastore.model import FieldSchema, Partition, Table
 from metastore.names import make_partition_name
 
 
-class UpdateBehavior(StrEnum):
-    UPDATE_IN_DATABASE = "UPDATE_IN_DATABASE"
-    LOG = "LOG"
-    MERGE_NEW_COLUMNS = "MERGE_NEW_COLUMNS"
-
-
-class DeleteBehavior(StrEnum):
-    DEPRECATE_IN_DATABASE = "DEPRECATE_IN_DATABASE"
-    DELETE_FROM_DATABASE = "DELETE_FROM_DATABASE"
-    LOG = "LOG"
-
-
 class ThresholdExceeded(Exception):
     """More tables than ``table_threshold``: the crawl fails before writing anything."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    update: UpdateBehavior = UpdateBehavior.UPDATE_IN_DATABASE
-    delete: DeleteBehavior = DeleteBehavior.DEPRECATE_IN_DATABASE
-    overwrite_edits: bool = False
-    table_threshold: int | None = None
 
 
 @dataclass
@@ -168,7 +148,12 @@ def _same_table(a: Table, b: Table) -> bool:
 
 
 def _same_partition(a: Partition, b: Partition) -> bool:
-    return _sd_signature(a.sd) == _sd_signature(b.sd) and _params(a.parameters) == _params(b.parameters)
+    sa, sb = a.sd, b.sd
+    if (sa.location, sa.input_format, sa.output_format, sa.serde_info.serialization_lib) != (
+            sb.location, sb.input_format, sb.output_format, sb.serde_info.serialization_lib):
+        return False  # cheap fields first: 10k unchanged partitions are compared on every recrawl
+    return (sa.serde_info.parameters == sb.serde_info.parameters and _params(a.parameters) == _params(b.parameters)
+            and _cols(sa.cols) == _cols(sb.cols))
 
 
 def _now_ms() -> str:
@@ -227,8 +212,8 @@ class Planner:
 
     def _table(self, d: DesiredTable) -> None:
         cur = self.existing.get(d.name)
-        summary = (f"{d.table.parameters['classification']} at {d.table.sd.location}: {d.files} files, "
-                   f"{len(d.table.sd.cols)} columns")
+        files = f"{d.files} files, " if d.group.partitions else ""
+        summary = f"{d.table.parameters['classification']} at {d.table.sd.location}: {files}{len(d.table.sd.cols)} columns"
         if cur is None:
             self._add("create_table", d.name, f"new table ({d.group.reason}); {summary}", files=d.evidence,
                       definition=d.table)

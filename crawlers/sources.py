@@ -26,19 +26,21 @@ class SourceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """One listed data file: ``key`` is its path relative to the source root (``/``-separated)."""
+    """One listed data file: ``folder`` relative to the source root (``/``-separated, "" for the root)."""
 
-    key: str
+    folder: str
+    name: str
     size: int
     version: str  # local: mtime in ns; S3: the ETag
 
     @property
-    def folder(self) -> str:
-        return self.key.rpartition("/")[0]
+    def key(self) -> str:
+        return f"{self.folder}/{self.name}" if self.folder else self.name
 
-    @property
-    def name(self) -> str:
-        return self.key.rpartition("/")[2]
+    @classmethod
+    def of(cls, key: str, size: int, version: str) -> FileEntry:
+        folder, _, name = key.rpartition("/")
+        return cls(folder, name, size, version)
 
 
 @dataclass
@@ -102,11 +104,13 @@ class LocalSource(Source):
                 self.stats.error(f"cannot list {self.location(rel)}: {e.strerror or e}")
                 continue
             subfolders = []
+            excludes = self.excludes if self.excludes.patterns else None
             for entry in entries:
-                key = f"{rel}/{entry.name}" if rel else entry.name
-                if is_side_entry(entry.name):
+                name = entry.name
+                if is_side_entry(name):
                     self.stats.side_files += 1
                     continue
+                key = f"{rel}/{name}" if rel else name
                 try:
                     if entry.is_dir():
                         subfolders.append(key)
@@ -115,10 +119,10 @@ class LocalSource(Source):
                 except OSError as e:  # vanished or unreadable between listing and stat
                     self.stats.error(f"cannot stat {self.location(key)}: {e.strerror or e}")
                     continue
-                if self.excludes.matches(key):
+                if excludes is not None and excludes.matches(key):
                     self.stats.excluded += 1
                     continue
-                yield FileEntry(key, st.st_size, str(st.st_mtime_ns))
+                yield FileEntry(rel, name, st.st_size, str(st.st_mtime_ns))
             stack.extend(reversed(subfolders))
 
     def sample(self, entry: FileEntry, max_bytes: int = DEFAULT_SAMPLE_BYTES) -> Sample:

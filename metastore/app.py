@@ -88,7 +88,15 @@ def run_server(settings: Settings) -> None:
     options = ServerOptions(settings.host, settings.port, settings.effective_workers(), settings.shutdown_timeout,
                             security)
     with observability(settings) as in_child:
-        serve(options, lambda: build_metastore(db_url, warehouse, config), in_child)
+        serve(options, lambda: _worker(db_url, warehouse, config), in_child)
+
+
+def _worker(db_url: str, warehouse: str, config: dict[str, str] | None) -> HiveMetastore:
+    """A worker's metastore; each worker also polls for due crawler schedules (claimed once per firing)."""
+    from crawlers.scheduler import start_in_worker
+
+    start_in_worker(db_url, warehouse)
+    return build_metastore(db_url, warehouse, config)
 
 
 def security_from(settings: Settings) -> ConnectionSecurity:

@@ -28,6 +28,15 @@ def test_plain_folders_become_partition_n_keys() -> None:
     assert [(t.name, t.keys) for t in g.tables] == [("logs", ("partition_0", "partition_1"))]
 
 
+def test_a_single_dataset_folder_is_the_table_not_a_partition() -> None:
+    g = group(folders({
+        "web/clicks/year=2024/month=01": [("p.parquet", AB, 1)],
+        "web/clicks/year=2024/month=02": [("p.parquet", AB, 1)],
+        "sales/orders/dt=1": [("p.parquet", CD, 1)],
+    }), "lake")
+    assert sorted((t.name, t.keys) for t in g.tables) == [("clicks", ("year", "month")), ("orders", ("dt",))]
+
+
 def test_dissimilar_schemas_make_one_table_per_folder() -> None:
     """Glue's example 3: {A,B} and {C,D} under year=... are two tables named after the folders."""
     g = group(folders({

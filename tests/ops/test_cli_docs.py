@@ -22,7 +22,7 @@ def test_every_command_has_help_with_an_example():
 
     leaves = {name: text for name, text in walk(main, ["metahive"], None)
               if name.split()[-1] in {"serve", "show", "upgrade", "current", "check"}}
-    assert set(leaves) == {"metahive serve", "metahive config show", "metahive db upgrade",
+    assert set(leaves) >= {"metahive serve", "metahive config show", "metahive db upgrade",
                            "metahive db current", "metahive db check"}
     for name, text in leaves.items():
         assert "Example" in text, f"{name} --help has no example"
