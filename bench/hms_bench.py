@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import math
 import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +44,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support import java_hms  # noqa: E402  (the launcher the tests use too)
+
 BENCH = ROOT / "bench"
 BUILD = BENCH / ".build"
 CLASSES = BUILD / "classes"
@@ -137,13 +138,10 @@ def summarize(latencies: list[float], ops_per_s: float | None = None) -> dict[st
 # ---------------------------------------------------------------------------------------------
 
 def pyspark_jars() -> Path:
-    spec = importlib.util.find_spec("pyspark")
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit("pyspark is not installed in this interpreter; run `make venv` (the dev extras) first")
-    jars = Path(next(iter(spec.submodule_search_locations))) / "jars"
-    if not (jars / "hive-metastore-2.3.10.jar").exists():
-        found = sorted(p.name for p in jars.glob("hive-metastore-*.jar"))
-        sys.exit(f"expected hive-metastore-2.3.10.jar in {jars}, found {found or 'none'}")
+    jars = java_hms.pyspark_jars()
+    if jars is None:
+        sys.exit(f"pyspark with {java_hms.HMS_JAR} is not installed in this interpreter; "
+                 "run `make venv` (the dev extras) first")
     return jars
 
 
@@ -209,20 +207,6 @@ class Client:
 # Servers
 # ---------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     name: str
@@ -234,7 +218,7 @@ class Server:
 
     def wait_listening(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while not port_open(self.port):
+        while not java_hms.port_open(self.port):
             if self.proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode} before listening:\n{tail}")
@@ -271,7 +255,7 @@ class Server:
 
 
 def start_metahive(db_url: str, warehouse: Path, logs: Path, workers: int = 2) -> Server:
-    port = free_port()
+    port = java_hms.free_port()
     log_path = logs / "metahive.log"
     cmd = [str(METAHIVE), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db_url,
            "--warehouse", str(warehouse), "--workers", str(workers)]
@@ -281,42 +265,19 @@ def start_metahive(db_url: str, warehouse: Path, logs: Path, workers: int = 2) -
     return Server("metahive", port, proc, log_path)
 
 
-HIVE_SITE = """<?xml version="1.0"?>
-<configuration>
-{properties}
-</configuration>
-"""
-
-
 def start_java_hms(jars: Path, jdbc_url: str, user: str, password: str, warehouse: Path, workdir: Path,
                    logs: Path) -> Server:
-    conf = workdir / "hive-conf"
-    conf.mkdir()
     props = {
         "javax.jdo.option.ConnectionURL": jdbc_url,
         "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
         "javax.jdo.option.ConnectionUserName": user,
         "javax.jdo.option.ConnectionPassword": password,
-        "datanucleus.schema.autoCreateAll": "true",
-        "hive.metastore.schema.verification": "false",
-        "hive.async.log.enabled": "false",
-        "datanucleus.connectionPoolingType": "HikariCP",
         "hive.metastore.try.direct.sql": "true",
         "hive.metastore.warehouse.dir": f"file:{warehouse}",
     }
-    from xml.sax.saxutils import escape
-
-    body = "\n".join(f"  <property><name>{escape(k)}</name><value>{escape(v)}</value></property>"
-                     for k, v in props.items())
-    (conf / "hive-site.xml").write_text(HIVE_SITE.format(properties=body))
-    port = free_port()
-    log_path = logs / "javahms.out"
-    cmd = ["java", f"-Dhive.log.dir={logs}", f"-Djava.io.tmpdir={workdir}", "-cp",
-           f"{conf}:{jars}/*:{PG_JDBC}", "org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", str(port)]
-    log(f"starting the Java HMS 2.3.10 on port {port} (hive-site.xml in {conf})")
-    with open(log_path, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir)
-    return Server("java-hms", port, proc, log_path)
+    log(f"starting the Java HMS 2.3.10 (hive-site.xml in {workdir / 'hive-conf'})")
+    proc, port = java_hms.launch_java_hms(jars, props, workdir, logs / "javahms.out", extra_classpath=[PG_JDBC])
+    return Server("java-hms", port, proc, logs / "javahms.out")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,7 +285,6 @@ def start_java_hms(jars: Path, jdbc_url: str, user: str, password: str, warehous
 # ---------------------------------------------------------------------------------------------
 
 def provision(stack: ExitStack) -> Any:
-    sys.path.insert(0, str(ROOT))
     from tests.support.postgres import provision_postgres
 
     handle = provision_postgres()
