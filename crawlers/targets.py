@@ -23,6 +23,19 @@ class TargetError(Exception):
     """The catalog refused or could not be reached; the message says which call and why."""
 
 
+# The Java HMS (hive.metastore.disallow.incompatible.col.type.changes, on by default) compares old and
+# new column types by position and refuses e.g. string -> bigint; metahive has no such rule.
+INCOMPATIBLE_TYPES = "incompatible with the existing columns in their respective positions"
+
+
+def _incompatible_types_advice(table: Table, message: str) -> str:
+    columns = message.rsplit(":", 1)[-1].strip()
+    return (f"the metastore refused the new columns of {table.db_name}.{table.table_name}: it compares column "
+            f"types by position (hive.metastore.disallow.incompatible.col.type.changes=true) and {columns} would "
+            "change incompatibly. Crawl with --update-behavior MERGE_NEW_COLUMNS (keeps the columns, appends new "
+            "ones), set that property to false in the metastore's hive-site.xml, or drop the table to recreate it.")
+
+
 class Target(ABC):
     @abstractmethod
     def ensure_database(self, name: str) -> None: ...
@@ -185,7 +198,12 @@ class ThriftTarget(Target):
         self.client.create_table(self._to(table))
 
     def alter_table(self, table: Table) -> None:
-        self.client.alter_table(table.db_name, table.table_name, self._to(table))
+        try:
+            self.client.alter_table(table.db_name, table.table_name, self._to(table))
+        except self.t.InvalidOperationException as e:
+            if INCOMPATIBLE_TYPES not in (e.message or ""):
+                raise
+            raise TargetError(_incompatible_types_advice(table, e.message)) from None
 
     def drop_table(self, db: str, name: str) -> None:
         self.client.drop_table(db, name, False)

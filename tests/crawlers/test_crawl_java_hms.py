@@ -199,6 +199,54 @@ def test_recrawl_adds_partition_and_column_and_deprecates_a_removed_folder(java_
     assert int(customers.parameters["DEPRECATED_BY_CRAWLER"]) > 0
 
 
+def test_hand_edits_survive_and_removed_data_is_deleted(java_hms, tmp_path) -> None:
+    """DELETE_FROM_DATABASE drops partitions by name (escaped as Hive escapes them) and tables."""
+    lake = tmp_path / "lake"
+    for city in ("oslo", "x%2Fy", "k:1"):  # 'x%2Fy' is the folder of value 'x/y'
+        (lake / "visits" / f"city={city}").mkdir(parents=True)
+        pq.write_table(pa.table({"id": [1, 2]}), lake / "visits" / f"city={city}" / "p.parquet")
+    (lake / "notes").mkdir()
+    (lake / "notes" / "n.csv").write_text("id,text\n1,hello\n2,world\n")
+    crawl(java_hms, lake, "lake_del")
+    with client(java_hms) as c:
+        assert sorted(c.get_partition_names("lake_del", "visits", -1)) == ["city=k%3A1", "city=oslo", "city=x%2Fy"]
+        notes = c.get_table("lake_del", "notes")
+        notes.sd.cols[1].comment = "free text"
+        notes.parameters["owner"] = "docs team"
+        c.alter_table("lake_del", "notes", notes)
+    unchanged = crawl(java_hms, lake, "lake_del")
+    assert unchanged["plan"] == {}  # the edits are not undone
+    for city in ("x%2Fy", "k:1"):
+        shutil.rmtree(lake / "visits" / f"city={city}")
+    (lake / "notes" / "n.csv").unlink()
+    deleted = crawl(java_hms, lake, "lake_del", "--delete-behavior", "DELETE_FROM_DATABASE")
+    assert (deleted["metrics"]["partitions_deleted"], deleted["metrics"]["tables_deleted"]) == (2, 1)
+    with client(java_hms) as c:
+        assert c.get_all_tables("lake_del") == ["visits"]
+        assert [p.values for p in c.get_partitions("lake_del", "visits", -1)] == [["oslo"]]
+
+
+def test_refused_column_type_change_says_what_to_do(java_hms, tmp_path) -> None:
+    """The Java HMS compares column types by position; the crawler explains the refusal and the way out."""
+    lake = tmp_path / "lake"
+    (lake / "stock").mkdir(parents=True)
+    pq.write_table(pa.table({"id": [1, 2], "amount": [1.5, 2.5], "item": ["a", "b"]}), lake / "stock" / "a.parquet")
+    crawl(java_hms, lake, "lake_types")
+    (lake / "stock" / "a.parquet").unlink()
+    pq.write_table(pa.table({"id": [1, 2], "item": ["a", "b"], "qty": [3, 4]}), lake / "stock" / "b.parquet")
+    out = metahive("crawl", str(lake), "--database", "lake_types", "--metastore", java_hms.uri, cwd=tmp_path)
+    assert out.returncode == 1
+    assert ("error: update_table stock failed: TargetError: the metastore refused the new columns of "
+            "lake_types.stock: it compares column types by position "
+            "(hive.metastore.disallow.incompatible.col.type.changes=true) and qty would change incompatibly. "
+            "Crawl with --update-behavior MERGE_NEW_COLUMNS") in " ".join(out.stderr.split())
+    merged = crawl(java_hms, lake, "lake_types", "--update-behavior", "MERGE_NEW_COLUMNS")
+    assert merged["metrics"]["tables_updated"] == 1
+    with client(java_hms) as c:
+        assert columns(c.get_table("lake_types", "stock").sd.cols) == [
+            ("id", "bigint"), ("amount", "double"), ("item", "string"), ("qty", "bigint")]
+
+
 SPARK_READ = """
 import json, sys
 from pyspark.sql import SparkSession
