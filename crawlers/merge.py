@@ -24,6 +24,9 @@ DEPRECATED_KEY = "DEPRECATED_BY_CRAWLER"
 # Partitions take the table's columns (engines compare them; a mismatch breaks Athena and Hive);
 # a partition whose own files have other columns records them here.
 PARTITION_SCHEMA_KEY = "crawler.partition.columns"
+# The Java HMS (Hive 2.x/3.x schema) keeps partition parameters in PARTITION_PARAMS.PARAM_VALUE,
+# VARCHAR(4000); table, StorageDescriptor and SerDe parameters have no such limit.
+PARTITION_PARAM_LIMIT = 4000
 # Parameters that change on every run and never make a definition "different".
 VOLATILE_KEYS = frozenset({RUN_KEY, "transient_lastDdlTime", "last_modified_time", "last_modified_by"})
 
@@ -67,6 +70,22 @@ def _format_params(shape: Shape) -> dict[str, str]:
     params = {"classification": shape.classification, "compressionType": shape.compression, "typeOfData": "file"}
     params.update(dict(shape.table_parameters))
     return params
+
+
+def _fit_partition_params(params: dict[str, str]) -> dict[str, str]:
+    """Partition parameters the Java HMS can store (values of at most ``PARTITION_PARAM_LIMIT`` characters).
+
+    A long ``crawler.partition.columns`` is split into ``….numParts``/``….part.N``; other long values are
+    format parameters copied from the table (e.g. ``avro.schema.literal``), which the table and the
+    partition's SerDe parameters still carry, so they are left out.
+    """
+    fitted = {k: v for k, v in params.items() if len(v) <= PARTITION_PARAM_LIMIT}
+    long_columns = params.get(PARTITION_SCHEMA_KEY, "")
+    if len(long_columns) > PARTITION_PARAM_LIMIT:
+        chunks = spark_tables.split_value(long_columns, PARTITION_PARAM_LIMIT)
+        fitted[f"{PARTITION_SCHEMA_KEY}.numParts"] = str(len(chunks))
+        fitted.update({f"{PARTITION_SCHEMA_KEY}.part.{i}": chunk for i, chunk in enumerate(chunks)})
+    return fitted
 
 
 def _sd(shape: Shape, location: str, cols: Sequence[Column], params: dict[str, str]) -> StorageDescriptor:
@@ -134,7 +153,7 @@ def merge(group: TableGroup, database: str, location_of: Callable[[str], str], c
                 p_params[PARTITION_SCHEMA_KEY] = json.dumps([f"{c.name}:{c.type}" for c in own_cols])
             partitions.append(Partition(values=list(part.values), db_name=database, table_name=group.name,
                                         sd=_sd(table_shape, location_of(part.folder.path), cols, p_params),
-                                        parameters=dict(p_params)))
+                                        parameters=_fit_partition_params(p_params)))
     evidence: list[str] = []
     for folder in group.folders:
         for shape, stats in folder.shapes.items():

@@ -18,6 +18,11 @@ _PREFIX = "spark.sql.sources.schema."
 _PART = 4000  # Spark splits the schema JSON into parameters of at most this many characters
 
 
+def split_value(text: str, size: int = _PART) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters (Spark's ``numParts``/``part.N`` convention)."""
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
 def _schema(params: dict[str, str]) -> dict:
     n = int(params.get(_PREFIX + "numParts", "0"))
     return json.loads("".join(params[f"{_PREFIX}part.{i}"] for i in range(n))) if n else {"fields": []}
@@ -44,7 +49,7 @@ def adapt(params: dict[str, str], serde_params: dict[str, str], shape_columns: S
     text = json.dumps({"type": "struct", "fields": fields}, separators=(",", ":"))
     for key in [k for k in params if k.startswith(_PREFIX)]:
         del params[key]
-    chunks = [text[i:i + _PART] for i in range(0, len(text), _PART)]
+    chunks = split_value(text)
     params[_PREFIX + "numParts"] = str(len(chunks))
     for i, chunk in enumerate(chunks):
         params[f"{_PREFIX}part.{i}"] = chunk

@@ -247,6 +247,39 @@ def test_refused_column_type_change_says_what_to_do(java_hms, tmp_path) -> None:
             ("id", "bigint"), ("amount", "double"), ("item", "string"), ("qty", "bigint")]
 
 
+def test_wide_partitioned_tables_fit_hives_partition_parameter_limit(java_hms, tmp_path) -> None:
+    """The Java HMS stores partition parameters in VARCHAR(4000): long values are split or left to the table."""
+    fastavro = pytest.importorskip("fastavro")
+    lake = tmp_path / "lake"
+    names = [f"measurement_column_{i:03d}" for i in range(200)]  # ~5,000 characters of column list
+    for day in ("1", "2"):
+        (lake / "wide" / f"day={day}").mkdir(parents=True)
+        pq.write_table(pa.table({n: [1, 2] for n in names}), lake / "wide" / f"day={day}" / "p.parquet")
+        (lake / "wide_avro" / f"day={day}").mkdir(parents=True)
+        schema = {"type": "record", "name": "r", "fields": [{"name": n, "type": "long"} for n in names]}
+        with open(lake / "wide_avro" / f"day={day}" / "a.avro", "wb") as f:
+            fastavro.writer(f, schema, [dict.fromkeys(names, 1)])
+    (lake / "wide" / "day=3").mkdir()
+    pq.write_table(pa.table({n: [1] for n in [*names, "extra"]}), lake / "wide" / "day=3" / "p.parquet")
+    first = crawl(java_hms, lake, "lake_wide")
+    assert first["metrics"]["partitions_created"] == 5
+    assert crawl(java_hms, lake, "lake_wide")["plan"] == {}
+    with client(java_hms) as c:
+        wide = {p.values[0]: p for p in c.get_partitions("lake_wide", "wide", -1)}
+        avro = c.get_partitions("lake_wide", "wide_avro", -1)
+        avro_table = c.get_table("lake_wide", "wide_avro")
+    params = wide["1"].parameters
+    assert "crawler.partition.columns" not in params and params["crawler.partition.columns.numParts"] == "2"
+    joined = "".join(params[f"crawler.partition.columns.part.{i}"] for i in range(2))
+    assert json.loads(joined) == [f"{n}:bigint" for n in names]
+    assert not any(k.startswith("crawler.partition.columns") for k in wide["3"].parameters)
+    literal = avro_table.parameters["avro.schema.literal"]
+    assert len(literal) > 4000 and len(avro) == 2
+    for p in avro:  # the partition's SerDe still has the schema; its own parameters leave it to the table
+        assert p.sd.serdeInfo.parameters["avro.schema.literal"] == literal
+        assert "avro.schema.literal" not in p.parameters and p.parameters["classification"] == "avro"
+
+
 SPARK_READ = """
 import json, sys
 from pyspark.sql import SparkSession
