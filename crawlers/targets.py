@@ -26,6 +26,22 @@ class TargetError(Exception):
 # The Java HMS (hive.metastore.disallow.incompatible.col.type.changes, on by default) compares old and
 # new column types by position and refuses e.g. string -> bigint; metahive has no such rule.
 INCOMPATIBLE_TYPES = "incompatible with the existing columns in their respective positions"
+NO_FILESYSTEM = "No FileSystem for scheme"  # Hadoop's UnsupportedFileSystemException, inside a MetaException
+
+
+def _unusable_location(table: Table, error: Exception) -> Exception:
+    """The Java HMS checks (and creates) table locations with Hadoop's FileSystem: say so when it cannot."""
+    message = getattr(error, "message", "") or ""
+    if NO_FILESYSTEM not in message:
+        return error
+    location = table.sd.location if table.sd else None
+    scheme = urlparse(location or "").scheme
+    return TargetError(
+        f"the metastore cannot use location {location} of {table.db_name}.{table.table_name}: it checks table "
+        f"locations with Hadoop's FileSystem, which has no {scheme!r} scheme there. For s3:// put hadoop-aws on "
+        "the metastore's classpath and set fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem; tables of "
+        "database sources (located at the database URL) can only be crawled into metahive (--db or a metahive "
+        "server).")
 
 
 def _incompatible_types_advice(table: Table, message: str) -> str:
@@ -195,7 +211,10 @@ class ThriftTarget(Target):
         return [self._from(p, Partition) for p in self.client.get_partitions(db, table, -1)]
 
     def create_table(self, table: Table) -> None:
-        self.client.create_table(self._to(table))
+        try:
+            self.client.create_table(self._to(table))
+        except self.t.MetaException as e:
+            raise _unusable_location(table, e) from None
 
     def alter_table(self, table: Table) -> None:
         try:
@@ -204,6 +223,8 @@ class ThriftTarget(Target):
             if INCOMPATIBLE_TYPES not in (e.message or ""):
                 raise
             raise TargetError(_incompatible_types_advice(table, e.message)) from None
+        except self.t.MetaException as e:
+            raise _unusable_location(table, e) from None
 
     def drop_table(self, db: str, name: str) -> None:
         self.client.drop_table(db, name, False)

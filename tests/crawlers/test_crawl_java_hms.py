@@ -280,6 +280,23 @@ def test_wide_partitioned_tables_fit_hives_partition_parameter_limit(java_hms, t
         assert "avro.schema.literal" not in p.parameters and p.parameters["classification"] == "avro"
 
 
+def test_database_source_location_refused_with_advice(java_hms, tmp_path) -> None:
+    """The Java HMS checks locations with Hadoop's FileSystem; a database URL is not one (metahive takes it)."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "shop.db") as conn:
+        conn.execute("CREATE TABLE items (id INTEGER, name TEXT)")
+    out = metahive("crawl", f"sqlite:///{tmp_path / 'shop.db'}", "--database", "lake_sql", "--metastore", java_hms.uri,
+                   cwd=tmp_path)
+    assert out.returncode == 1
+    assert (f"error: create_table main_items failed: TargetError: the metastore cannot use location "
+            f"sqlite:{tmp_path / 'shop.db'}/items of lake_sql.main_items: it checks table locations with Hadoop's "
+            "FileSystem, which has no 'sqlite' scheme there.") in " ".join(out.stderr.split())
+    assert "can only be crawled into metahive (--db or a metahive server)" in " ".join(out.stderr.split())
+    with client(java_hms) as c:
+        assert c.get_all_tables("lake_sql") == []
+
+
 SPARK_READ = """
 import json, sys
 from pyspark.sql import SparkSession
