@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from hmsclient import hmsclient
 
-from tests.support.java_hms import JavaHms, java_hms_missing, start_java_hms_derby
+from tests.support.java_hms import QUICK_START_JVM, JavaHms, java_hms_missing, start_java_hms_derby
 
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 LAZY_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
@@ -300,12 +300,13 @@ def test_database_source_location_refused_with_advice(java_hms, tmp_path) -> Non
 SPARK_READ = """
 import json, sys
 from pyspark.sql import SparkSession
-uri, warehouse, *queries = sys.argv[1:]
+uri, warehouse, jvm_options, *queries = sys.argv[1:]
 spark = (SparkSession.builder.master("local[1]").appName("crawl-java-hms")
          .config("spark.sql.catalogImplementation", "hive").config("spark.hadoop.hive.metastore.uris", uri)
          .config("spark.sql.warehouse.dir", warehouse).config("spark.ui.enabled", "false")
          .config("spark.ui.showConsoleProgress", "false").config("spark.driver.host", "127.0.0.1")
-         .config("spark.driver.bindAddress", "127.0.0.1").enableHiveSupport().getOrCreate())
+         .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.extraJavaOptions", jvm_options)
+         .enableHiveSupport().getOrCreate())
 print(json.dumps([[list(r) for r in spark.sql(q).collect()] for q in queries]))
 spark.stop()
 """
@@ -314,7 +315,7 @@ spark.stop()
 def test_spark_reads_crawled_tables_through_the_java_hms(java_hms, crawled, tmp_path) -> None:
     pytest.importorskip("pyspark")
     out = subprocess.run(
-        [sys.executable, "-c", SPARK_READ, java_hms.uri, tmp_path.as_uri(),
+        [sys.executable, "-c", SPARK_READ, java_hms.uri, tmp_path.as_uri(), " ".join(QUICK_START_JVM),
          "SELECT count(*), sum(amount), count(DISTINCT day) FROM lake.sales",
          f"SELECT count(*) FROM lake.sales WHERE day = '{DAYS[1]}'",
          "SELECT count(*), max(city) FROM lake.customers"],

@@ -29,6 +29,11 @@ BASE_PROPERTIES = {
 }
 
 
+# Tests start a JVM, make a few calls and stop it: the C1-only JIT and serial GC start faster
+# (not for benchmarks, which measure the steady state).
+QUICK_START_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
 def pyspark_jars() -> Path | None:
     """The pyspark wheel's jars folder when it holds the Hive 2.3.10 metastore, else None."""
     spec = importlib.util.find_spec("pyspark")
@@ -62,7 +67,7 @@ def derby_properties(workdir: Path) -> dict[str, str]:
 
 
 def launch_java_hms(jars: Path, properties: Mapping[str, str], workdir: Path, log_path: Path,
-                    extra_classpath: Sequence[Path] = ()) -> tuple[subprocess.Popen, int]:
+                    extra_classpath: Sequence[Path] = (), jvm_options: Sequence[str] = ()) -> tuple[subprocess.Popen, int]:
     """Write ``workdir/hive-conf/hive-site.xml`` and start the server on a free port (own session).
 
     Returns at once; the server listens after ~20 s (see ``JavaHms.wait_listening``).
@@ -75,7 +80,7 @@ def launch_java_hms(jars: Path, properties: Mapping[str, str], workdir: Path, lo
     (conf / "hive-site.xml").write_text(f'<?xml version="1.0"?>\n<configuration>\n{body}\n</configuration>\n')
     port = free_port()
     classpath = ":".join([str(conf), f"{jars}/*", *map(str, extra_classpath)])
-    cmd = ["java", f"-Dhive.log.dir={log_path.parent}", f"-Djava.io.tmpdir={workdir}", "-cp", classpath,
+    cmd = ["java", *jvm_options, f"-Dhive.log.dir={log_path.parent}", f"-Djava.io.tmpdir={workdir}", "-cp", classpath,
            "org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", str(port)]
     with open(log_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir)
@@ -134,7 +139,8 @@ def start_java_hms_derby(workdir: Path, timeout: float = 120) -> JavaHms:
     jars = pyspark_jars()
     assert jars is not None, java_hms_missing()
     workdir.mkdir(parents=True, exist_ok=True)
-    proc, port = launch_java_hms(jars, derby_properties(workdir), workdir, workdir / "javahms.out")
+    proc, port = launch_java_hms(jars, derby_properties(workdir), workdir, workdir / "javahms.out",
+                                 jvm_options=QUICK_START_JVM)
     server = JavaHms(port, proc, workdir / "javahms.out")
     server.wait_listening(timeout)
     return server
