@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crawlers.liveness import pause_point
 from crawlers.plan import Plan, PlanItem
 from crawlers.table_batches import by_table
 from crawlers.targets import Target
@@ -55,6 +56,7 @@ def apply(plan: Plan, target: Target, on_item: Callable[[PlanItem], None] | None
             with target.table_transaction():
                 for item in group:
                     _apply_item(item, target, db, done)
+                    pause_point("applying, uncommitted")  # tests only: a kill inside a table's unit
         except Exception as e:
             if done.tables_created and not target.atomic:  # a call-by-call target keeps what it wrote
                 try:

@@ -26,9 +26,31 @@ from crawlers.store import crawler_runs, crawlers, now_ms
 HEARTBEAT_ENV = "METAHIVE_CRAWLER_HEARTBEAT_S"  # seconds between heartbeats (tests use fractions)
 DEFAULT_INTERVAL_S = 5.0
 STALE_BEATS = 3
-TEST_PAUSE_ENV = "METAHIVE_CRAWLER_TEST_PAUSE"  # tests only: "PHASE:SECONDS", sleep once on entering PHASE
+TEST_PAUSE_ENV = "METAHIVE_CRAWLER_TEST_PAUSE"  # tests only: "POINT:SECONDS", sleep once at POINT
+TEST_MARK_ENV = "METAHIVE_CRAWLER_TEST_MARK"  # tests only: a file written with POINT before that sleep
 
 log = logging.getLogger(__name__)
+
+
+_paused: set[str] = set()
+
+
+def pause_point(point: str) -> None:
+    """Tests only: sleep once at ``point`` when ``TEST_PAUSE_ENV`` names it, so a kill lands there.
+
+    Unset (always, outside tests) this is one environment lookup.
+    """
+    spec = os.environ.get(TEST_PAUSE_ENV)
+    if not spec:
+        return
+    at, _, seconds = spec.rpartition(":")
+    if at != point or point in _paused:
+        return
+    _paused.add(point)
+    if mark := os.environ.get(TEST_MARK_ENV):
+        with open(mark, "w") as f:
+            f.write(point)
+    time.sleep(float(seconds))
 
 
 def interval_s() -> float:
@@ -118,7 +140,6 @@ class Heartbeat:
         self.phase = "listing and classifying"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{name}", daemon=True)
-        self._paused: set[str] = set()
 
     def start(self) -> Heartbeat:
         self.beat()
@@ -131,18 +152,19 @@ class Heartbeat:
             return
         self.phase = phase
         self.beat()
-        pause = os.environ.get(TEST_PAUSE_ENV, "")
-        at, _, seconds = pause.partition(":")
-        if at == phase and phase not in self._paused:
-            self._paused.add(phase)
-            time.sleep(float(seconds or 0))
+        pause_point(phase)
 
     def beat(self) -> None:
         c = crawlers.c
         try:
             with self.engine.execution_options(write=True).begin() as conn:
-                conn.execute(sa.update(crawlers).where(c.name == self.name, c.run_id == self.run_id)
-                             .values(heartbeat_ms=now_ms(), phase=self.phase))
+                mine = conn.execute(sa.update(crawlers).where(c.name == self.name, c.run_id == self.run_id)
+                                    .values(heartbeat_ms=now_ms(), phase=self.phase)).rowcount
+            if not mine:
+                log.warning("crawler %s: run %s was declared abandoned by another process (heartbeats were late); "
+                            "its tables stay whole, its record may be overwritten when it ends",
+                            self.name, self.run_id)
+                self._stop.set()  # once is enough; the run carries on and ends normally
         except Exception as e:  # a missed beat is not fatal; STALE_BEATS of them are
             log.warning("crawler %s: heartbeat failed: %s", self.name, e)
 

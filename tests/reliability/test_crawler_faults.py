@@ -78,6 +78,7 @@ def start_run(db_url: str, wh: Path, cwd: Path, pause: str | None = None) -> sub
     env = {**os.environ, "METAHIVE_CRAWLER_HEARTBEAT_S": str(HEARTBEAT_S), "COLUMNS": "200"}
     if pause:
         env["METAHIVE_CRAWLER_TEST_PAUSE"] = pause
+        env["METAHIVE_CRAWLER_TEST_MARK"] = str(cwd / "paused")
     return subprocess.Popen([sys.executable, "-m", "metastore.cli", "crawler", "run", "lake", "--db", db_url,
                              "--warehouse", str(wh), "--json"], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -105,6 +106,19 @@ def kill_when(proc: subprocess.Popen, engine: sa.Engine, phase: str, delay: floa
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)  # reaped: its pid is gone, as after a real crash
     return phase_at_kill
+
+
+def kill_at_mark(proc: subprocess.Popen, mark: Path, point: str) -> str:
+    """SIGKILL ``proc`` once it sits at the test pause ``point`` (it wrote ``mark``)."""
+    deadline = time.monotonic() + 40
+    while not (mark.exists() and mark.read_text() == point):
+        assert proc.poll() is None, f"the run ended before {point}: {proc.communicate()}"
+        assert time.monotonic() < deadline, f"the run never reached {point}"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    mark.unlink()
+    return point
 
 
 def run_to_end(db_url: str, wh: Path, cwd: Path) -> dict:
@@ -136,19 +150,24 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
     assert crawler_row(engine).state == "RUNNING"  # not noticed until the next claim
     assert_whole(db_url, wh, lake, complete=False)
 
-    # 2. killed while applying: after the first table's commit, before the others'
+    # 2. killed inside the first table's unit: table created, partitions not yet, nothing committed
+    proc = start_run(db_url, wh, tmp_path, pause="applying, uncommitted:30")
+    killed.append((proc.pid, kill_at_mark(proc, tmp_path / "paused", "applying, uncommitted")))
+    assert catalog_tables(db_url, wh) == {}, "a killed table unit must leave nothing behind"
+
+    # 3. killed while applying: after the first table's commit, before the others'
     proc = start_run(db_url, wh, tmp_path, pause="applying:30")
     killed.append((proc.pid, kill_when(proc, engine, "applying", rng.uniform(0.0, 0.2))))
     mid = assert_whole(db_url, wh, lake, complete=False)
     assert 1 <= len(mid) < 6, f"expected a crawl cut between tables, found {sorted(mid)}"
 
-    # 3. the next run notices, completes, and repairs
+    # 4. the next run notices, completes, and repairs
     done = run_to_end(db_url, wh, tmp_path)
     assert done["state"] == "SUCCEEDED", done
     assert done["summary"]["metrics"]["tables_created"] == 6 - len(mid)
     assert_whole(db_url, wh, lake, complete=True)
 
-    # 4. more data, then a kill at a random point of a run that has work everywhere
+    # 5. more data, then a kill at a random point of a run that has work everywhere
     before = catalog_tables(db_url, wh)
     write_lake(lake, range(4, 8), range(PARTITIONS, PARTITIONS + 10))
     proc = start_run(db_url, wh, tmp_path)
@@ -159,9 +178,9 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
     assert_whole(db_url, wh, lake, complete=True)
 
     runs = history(db_url, tmp_path)
-    assert [r["state"] for r in runs] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED", "FAILED"]
+    assert [r["state"] for r in runs] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED", "FAILED", "FAILED"]
     host = os.uname().nodename
-    for run, (pid, _) in zip([runs[1], runs[3], runs[4]], reversed(killed), strict=True):
+    for run, (pid, _) in zip([runs[1], runs[3], runs[4], runs[5]], reversed(killed), strict=True):
         assert len(run["errors"]) == 1, run
         assert run["errors"][0].startswith(f"abandoned: process {pid} on host {host} stopped heartbeating at "), run
         assert run["errors"][0].endswith("and is gone (killed or crashed)"), run
