@@ -301,10 +301,18 @@ def crawler_show(name: str, db_url: str) -> None:
     last = registry.history(name, 1)
     doc = {"name": row.name, "state": row.state, "schedule": row.schedule, "next_run": _when(row.next_fire_ms),
            **json.loads(row.definition),
-           **({"running": {"run_id": row.run_id, "host": row.owner_host, "pid": row.owner_pid, "phase": row.phase,
-                           "last_heartbeat": _when(row.heartbeat_ms)}} if row.run_id else {}),
+           **({"running": _running_doc(row)} if row.run_id else {}),
            "last_run": _run_doc(last[0]) if last else None}
     click.echo(json.dumps(doc, indent=2))
+
+
+def _running_doc(row) -> dict:  # noqa: ANN001
+    """Who runs the crawler now; ``abandoned`` says why the next run will fail it, if its owner died."""
+    from crawlers.liveness import abandoned_reason, interval_s
+    from crawlers.store import now_ms
+
+    return {"run_id": row.run_id, "host": row.owner_host, "pid": row.owner_pid, "phase": row.phase,
+            "last_heartbeat": _when(row.heartbeat_ms), "abandoned": abandoned_reason(row, now_ms(), interval_s())}
 
 
 def _run_doc(run) -> dict:  # noqa: ANN001

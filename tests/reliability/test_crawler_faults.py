@@ -128,10 +128,9 @@ def run_to_end(db_url: str, wh: Path, cwd: Path) -> dict:
     return json.loads(out)
 
 
-def history(db_url: str, cwd: Path) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "metastore.cli", "crawler", "history", "lake", "--db", db_url,
-                          "--json"], cwd=cwd, capture_output=True, text=True, timeout=60, check=True).stdout
-    return json.loads(out)
+def metahive(*args: str, cwd: Path) -> str:
+    return subprocess.run([sys.executable, "-m", "metastore.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60, check=True, env={**os.environ, "COLUMNS": "250"}).stdout
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -147,7 +146,10 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
     # 1. killed while listing and classifying: nothing applied yet
     proc = start_run(db_url, wh, tmp_path)
     killed.append((proc.pid, kill_when(proc, engine, "listing and classifying", rng.uniform(0.0, 0.3))))
-    assert crawler_row(engine).state == "RUNNING"  # not noticed until the next claim
+    assert crawler_row(engine).state == "RUNNING"  # not recorded until the next claim, but `show` sees it
+    shown = json.loads(metahive("crawler", "show", "lake", "--db", db_url, cwd=tmp_path))
+    assert (shown["state"], shown["running"]["pid"]) == ("RUNNING", killed[0][0])
+    assert shown["running"]["abandoned"].startswith(f"abandoned: process {killed[0][0]} on host "), shown
     assert_whole(db_url, wh, lake, complete=False)
 
     # 2. killed inside the first table's unit: table created, partitions not yet, nothing committed
@@ -170,14 +172,16 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
     # 5. more data, then a kill at a random point of a run that has work everywhere
     before = catalog_tables(db_url, wh)
     write_lake(lake, range(4, 8), range(PARTITIONS, PARTITIONS + 10))
-    proc = start_run(db_url, wh, tmp_path)
+    proc = start_run(db_url, wh, tmp_path, pause="applying:30")  # the pause only keeps it from ending first
     killed.append((proc.pid, kill_when(proc, engine, "listing and classifying", rng.uniform(0.0, 1.5))))
     assert_whole(db_url, wh, lake, complete=False, before=before)
     done = run_to_end(db_url, wh, tmp_path)
     assert done["state"] == "SUCCEEDED", done
     assert_whole(db_url, wh, lake, complete=True)
 
-    runs = history(db_url, tmp_path)
+    runs = json.loads(metahive("crawler", "history", "lake", "--db", db_url, "--json", cwd=tmp_path))
+    assert f"abandoned: process {killed[-1][0]} on host" in metahive("crawler", "history", "lake", "--db", db_url,
+                                                                      cwd=tmp_path)
     assert [r["state"] for r in runs] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED", "FAILED", "FAILED"]
     host = os.uname().nodename
     for run, (pid, _) in zip([runs[1], runs[3], runs[4], runs[5]], reversed(killed), strict=True):
@@ -210,3 +214,19 @@ def test_a_stale_heartbeat_from_another_host_is_abandoned_after_three_intervals(
     assert (run.run_id, run.state, json.loads(run.errors)) == (run_id, "FAILED", [reason])
     assert registry.start_run("lake", "manual") != run_id  # the crawler is free again
     engine.dispose()
+
+
+def test_definition_changes_come_after_partition_changes_for_call_by_call_targets() -> None:
+    """Over Thrift each call commits alone: a new schema/location is written once its partitions are in."""
+    from crawlers.plan import PlanItem
+    from crawlers.table_batches import by_table
+
+    items = [PlanItem("update_table", "a", "schema"), PlanItem("create_table", "b", "new"),
+             PlanItem("log", "a", "note"), PlanItem("add_partitions", "a", "new folders"),
+             PlanItem("add_partitions", "b", "new table"), PlanItem("deprecate_partitions", "a", "gone"),
+             PlanItem("delete_table", "c", "gone"), PlanItem("create_table", "c", "back")]
+    assert [[(i.table, i.action) for i in g] for g in by_table(items)] == [
+        [("a", "add_partitions"), ("a", "deprecate_partitions"), ("a", "update_table")],
+        [("b", "create_table"), ("b", "add_partitions")],
+        [("c", "delete_table"), ("c", "create_table")],
+    ]
