@@ -145,7 +145,7 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
 
     # 1. killed while listing and classifying: nothing applied yet
     proc = start_run(db_url, wh, tmp_path)
-    killed.append((proc.pid, kill_when(proc, engine, "listing and classifying", rng.uniform(0.0, 0.3))))
+    killed.append((proc.pid, kill_when(proc, engine, "listing and classifying", rng.uniform(0.0, 0.15))))
     assert crawler_row(engine).state == "RUNNING"  # not recorded until the next claim, but `show` sees it
     shown = json.loads(metahive("crawler", "show", "lake", "--db", db_url, cwd=tmp_path))
     assert (shown["state"], shown["running"]["pid"]) == ("RUNNING", killed[0][0])
@@ -230,3 +230,30 @@ def test_definition_changes_come_after_partition_changes_for_call_by_call_target
         [("b", "create_table"), ("b", "add_partitions")],
         [("c", "delete_table"), ("c", "create_table")],
     ]
+
+
+def test_over_thrift_a_kill_can_leave_a_table_short_of_partitions_and_the_next_run_repairs_it(
+        make_server, make_db_url, tmp_path) -> None:
+    """The weaker, documented guarantee of a call-by-call target: readable, maybe incomplete, repaired."""
+    server = make_server("sqlite", workers=1)
+    lake = tmp_path / "lake"
+    write_lake(lake, range(2), range(10))
+    db_url = make_db_url("sqlite")  # the crawler's own definitions, runs and memory
+    prepare_database(db_url)
+    engine = create_engine(db_url)
+    Registry(engine).create(CrawlerDef("lake", [str(lake)], "lake", metastore=server.uri))
+    wh = tmp_path / "wh"
+
+    proc = start_run(db_url, wh, tmp_path, pause="applying, uncommitted:30")
+    pid = proc.pid
+    kill_at_mark(proc, tmp_path / "paused", "applying, uncommitted")
+    cut = catalog_tables(server.db_url, server.warehouse)
+    assert list(cut.values()) == [[]], f"expected one table created without its partitions, found {cut}"
+
+    done = run_to_end(db_url, wh, tmp_path)
+    assert done["state"] == "SUCCEEDED", done
+    assert done["summary"]["metrics"]["partitions_created"] == 20
+    assert_whole(server.db_url, server.warehouse, lake, complete=True)
+    (last, failed) = Registry(engine).history("lake")
+    assert json.loads(failed.errors)[0].startswith(f"abandoned: process {pid} on host ")
+    engine.dispose()
