@@ -301,8 +301,18 @@ def crawler_show(name: str, db_url: str) -> None:
     last = registry.history(name, 1)
     doc = {"name": row.name, "state": row.state, "schedule": row.schedule, "next_run": _when(row.next_fire_ms),
            **json.loads(row.definition),
+           **({"running": _running_doc(row)} if row.run_id else {}),
            "last_run": _run_doc(last[0]) if last else None}
     click.echo(json.dumps(doc, indent=2))
+
+
+def _running_doc(row) -> dict:  # noqa: ANN001
+    """Who runs the crawler now; ``abandoned`` says why the next run will fail it, if its owner died."""
+    from crawlers.liveness import abandoned_reason, interval_s
+    from crawlers.store import now_ms
+
+    return {"run_id": row.run_id, "host": row.owner_host, "pid": row.owner_pid, "phase": row.phase,
+            "last_heartbeat": _when(row.heartbeat_ms), "abandoned": abandoned_reason(row, now_ms(), interval_s())}
 
 
 def _run_doc(run) -> dict:  # noqa: ANN001
@@ -386,8 +396,15 @@ def crawler_history(name: str, db_url: str, limit: int, as_json: bool) -> None:
         table.add_row(r["run_id"], r["state"], r["trigger"], r["started"], r["ended"],
                       f"{m.get('tables_created', 0)}/{m.get('tables_updated', 0)}/{m.get('tables_deleted', 0)}",
                       f"{m.get('partitions_created', 0)}/{m.get('partitions_updated', 0)}/"
-                      f"{m.get('partitions_deleted', 0)}", str(len(r["errors"])))
+                      f"{m.get('partitions_deleted', 0)}", _first_error(r["errors"]))
     Console().print(table)
+
+
+def _first_error(errors: list[str]) -> str:
+    """The first error (an abandoned run's reason, a failure's cause), and how many more there are."""
+    if not errors:
+        return "—"
+    return errors[0][:200] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
 @click.group()

@@ -104,11 +104,15 @@ class Registry:
     # -- runs ------------------------------------------------------------------------------------
     def start_run(self, name: str, trigger: str) -> str:
         """Claim the crawler for a new run, or refuse if it is running."""
+        from crawlers.liveness import owner_values, reclaim_abandoned
+
+        reclaim_abandoned(self.engine, name)  # a run whose process died no longer blocks the crawler
         run_id = str(uuid.uuid4())
         now = now_ms()
         with _write(self.engine) as conn:
             claimed = conn.execute(sa.update(crawlers).where(crawlers.c.name == name, crawlers.c.state == "READY")
-                                   .values(state="RUNNING", run_id=run_id, updated_ms=now)).rowcount
+                                   .values(state="RUNNING", run_id=run_id, updated_ms=now,
+                                           **owner_values(now))).rowcount
             if claimed:
                 conn.execute(sa.insert(crawler_runs).values(run_id=run_id, crawler=name, state="RUNNING",
                                                             trigger=trigger, started_ms=now))
@@ -125,7 +129,8 @@ class Registry:
                 state=state, ended_ms=now_ms(), metrics=json.dumps(metrics) if metrics is not None else None,
                 errors=json.dumps(errors), plan=json.dumps(plan) if plan is not None else None))
             conn.execute(sa.update(crawlers).where(crawlers.c.name == name, crawlers.c.run_id == run_id)
-                         .values(state="READY", run_id=None, updated_ms=now_ms()))
+                         .values(state="READY", run_id=None, updated_ms=now_ms(), owner_host=None, owner_pid=None,
+                                 heartbeat_ms=None, phase=None))
 
     def request_stop(self, name: str) -> str:
         with _write(self.engine) as conn:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from crawlers.crawl import CrawlOptions, CrawlResult, crawl
+from crawlers.liveness import Heartbeat
 from crawlers.plan import DeleteBehavior, Policy, UpdateBehavior
 from crawlers.registry import CrawlerDef, Registry
 from crawlers.store import CrawlState
@@ -48,9 +49,11 @@ def run_crawler(registry: Registry, db_url: str, warehouse: str, name: str, trig
 
     d = registry.get(name)
     run_id = registry.start_run(name, trigger)
+    beat = Heartbeat(registry.engine, name, run_id).start()
     last_check = [time.monotonic()]
 
     def check(stage: str, n: int) -> None:
+        beat.enter("applying" if stage == "applied" else "listing and classifying")
         if progress is not None:
             progress(stage, n)
         if time.monotonic() - last_check[0] > 1.0:
@@ -73,6 +76,7 @@ def run_crawler(registry: Registry, db_url: str, warehouse: str, name: str, trig
     except Exception as e:  # recorded in the run; the crawler returns to READY
         errors = [f"{type(e).__name__}: {getattr(e, 'message', None) or e}"]
     finally:
+        beat.stop()
         metrics = None
         if result is not None:
             metrics = result.summary()

@@ -48,6 +48,11 @@ crawlers = sa.Table(
     sa.Column("next_fire_ms", sa.BigInteger),  # when the scheduler fires it next
     sa.Column("state", sa.Text, nullable=False, server_default="READY"),  # READY / RUNNING / STOPPING
     sa.Column("run_id", sa.Text),  # the RUNNING run
+    # liveness of the RUNNING run (crawlers.liveness): who runs it, its last heartbeat, its phase
+    sa.Column("owner_host", sa.Text),
+    sa.Column("owner_pid", sa.Integer),
+    sa.Column("heartbeat_ms", sa.BigInteger),
+    sa.Column("phase", sa.Text),
     sa.Column("created_ms", sa.BigInteger, nullable=False),
     sa.Column("updated_ms", sa.BigInteger, nullable=False),
 )

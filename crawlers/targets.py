@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import urlparse
 
 from metastore.audit.context import acting_as
@@ -84,6 +85,12 @@ class Target(ABC):
     def close(self) -> None:  # noqa: B027 - optional
         pass
 
+    atomic = False  # True: table_transaction() commits all its calls or none
+
+    def table_transaction(self) -> AbstractContextManager[None]:
+        """One table's writes as a unit where the target can; call by call otherwise."""
+        return nullcontext()
+
 
 def _batches(items: Sequence, size: int = BATCH):  # noqa: ANN202
     for i in range(0, len(items), size):
@@ -109,6 +116,11 @@ class MetahiveTarget(Target):
         self.hms = build_metastore(db_url, warehouse)
         self.hms.ensure_default_database()
         self.user = user
+
+    atomic = True
+
+    def table_transaction(self) -> AbstractContextManager[None]:
+        return self.hms.catalog.atomic()
 
     @_as_crawler
     def ensure_database(self, name: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -117,6 +118,11 @@ class Catalog(ABC):
     def rename_partition(self, db: str, table: str, old_values: Sequence[str], part: Partition) -> None: ...
     @abstractmethod
     def drop_partitions(self, db: str, table: str, names: Sequence[str], *, if_exists: bool = False) -> list[Partition]: ...
+
+    # several calls as one unit (the crawler applies a table's plan through this)
+    def atomic(self) -> AbstractContextManager[None]:
+        """Make this thread's calls in the block one transaction; a store that cannot runs them one by one."""
+        return nullcontext()
 
     # locks
     @abstractmethod

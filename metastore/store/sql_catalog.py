@@ -118,6 +118,10 @@ class ListingCache:
                 self._size -= dropped
 
 
+class _AtomicScope(threading.local):
+    conn: Connection | None = None  # this thread's ``SqlCatalog.atomic()`` transaction, if any
+
+
 class SqlCatalog(Catalog):
     """Catalog store over SQLite or PostgreSQL."""
 
@@ -134,6 +138,7 @@ class SqlCatalog(Catalog):
         self.listings = ListingCache()
         self._is_pg = engine.dialect.name == "postgresql"
         self.audit = SqlAuditLog(self)  # change records, written in each write's own transaction
+        self._atomic = _AtomicScope()
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -153,13 +158,37 @@ class SqlCatalog(Catalog):
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        if (outer := self._atomic.conn) is not None:  # inside atomic(): see its uncommitted writes
+            yield outer
+            return
         with self._errors(), self._reader.connect() as conn:
             yield conn
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if (outer := self._atomic.conn) is not None:  # inside atomic(): part of its transaction
+            yield outer
+            return
         with self._errors(), self._writer.begin() as conn:
             yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run this thread's catalog calls in one write transaction: all of them commit, or none."""
+        if self._atomic.conn is not None:
+            yield
+            return
+        try:
+            with self._errors(), self._writer.begin() as conn:
+                self._atomic.conn = conn
+                yield
+        except BaseException:
+            # ids read or made in the rolled-back transaction may be reused for other columns
+            self._cols_cache.clear()
+            self._encoded_cols.clear()
+            raise
+        finally:
+            self._atomic.conn = None
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
