@@ -22,6 +22,7 @@ ANY, READ, WRITE, ADMIN = "any", "read", "write", "admin"
 
 _ANY = {
     "set_ugi", "shutdown", "getName", "getVersion", "getStatus", "aliveSince", "partition_name_to_vals",
+    "setMetaConf",  # per-connection settings only (Session.meta_conf)
     "partition_name_to_spec",
 }
 _READ = {
@@ -37,7 +38,7 @@ _READ = {
     "get_num_partitions_by_filter", "get_partitions_by_names", "get_partitions_by_names_req",
     "get_function", "get_functions", "get_all_functions", "get_current_notificationEventId",
     "get_next_notification", "get_notification_events_count", "check_lock", "unlock", "heartbeat", "show_locks",
-    "get_table_names_by_filter", "get_table_column_statistics", "get_partition_column_statistics",
+    "get_table_names_by_filter", "get_partition_values", "get_table_column_statistics", "get_partition_column_statistics",
     "get_table_statistics_req", "get_partitions_statistics_req", "get_aggr_stats_for",
     # transactions name no database and only serve non-ACID work here (metastore/wire/txn_methods.py)
     "open_txns", "commit_txn", "abort_txn", "abort_txns", "heartbeat_txn_range", "get_open_txns",
