@@ -121,6 +121,25 @@ def kill_at_mark(proc: subprocess.Popen, mark: Path, point: str) -> str:
     return point
 
 
+def survivors(db_url: str, grace: float = 5.0) -> list[int]:
+    """Processes still running a crawl of ``db_url`` (a killed crawl's pool workers must die with it)."""
+    deadline = time.monotonic() + grace
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    args = (entry / "cmdline").read_bytes().split(b"\0")
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    continue
+                if state != "Z" and db_url.encode() in args and b"crawler" in args:
+                    found.append(int(entry.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def run_to_end(db_url: str, wh: Path, cwd: Path) -> dict:
     proc = start_run(db_url, wh, cwd)
     out, err = proc.communicate(timeout=60)
@@ -146,6 +165,7 @@ def test_killed_crawls_leave_whole_tables_and_do_not_block_the_next_run(backend,
     # 1. killed while listing and classifying: nothing applied yet
     proc = start_run(db_url, wh, tmp_path)
     killed.append((proc.pid, kill_when(proc, engine, "listing and classifying", rng.uniform(0.0, 0.15))))
+    assert survivors(db_url) == [], "the killed crawl's classifier processes outlived it"
     assert crawler_row(engine).state == "RUNNING"  # not recorded until the next claim, but `show` sees it
     shown = json.loads(metahive("crawler", "show", "lake", "--db", db_url, cwd=tmp_path))
     assert (shown["state"], shown["running"]["pid"]) == ("RUNNING", killed[0][0])
