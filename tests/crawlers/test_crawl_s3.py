@@ -7,14 +7,13 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from moto import server as moto_server
 
 from crawlers.crawl import CrawlOptions, crawl
 from crawlers.sources import SourceError
 from crawlers.store import CrawlState
 from crawlers.targets import MetahiveTarget
 from tests.support.server import free_port
-
-moto_server = pytest.importorskip("moto.server")
 
 
 @pytest.fixture(scope="module")
