@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from crawlers.store import crawler_runs, crawlers, now_ms
+from metastore.processes import pid_alive
 
 HEARTBEAT_ENV = "METAHIVE_CRAWLER_HEARTBEAT_S"  # seconds between heartbeats (tests use fractions)
 DEFAULT_INTERVAL_S = 5.0
@@ -68,21 +69,6 @@ def owner_values(now: int) -> dict[str, Any]:
     """Columns a claim writes: this process as the run's owner, heartbeating from now."""
     return {"owner_host": socket.gethostname(), "owner_pid": os.getpid(), "heartbeat_ms": now,
             "phase": "starting"}
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process on this host (a zombie, killed but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _when(ms: int) -> str:

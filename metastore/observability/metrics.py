@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from metastore.processes import pid_alive
+
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5
@@ -218,7 +220,7 @@ class Metrics(NullMetrics):
                 doc = json.loads(path.read_text())
             except (OSError, ValueError):
                 continue  # replaced between glob and read
-            docs.append((pid not in self.dead and _alive(pid), doc))
+            docs.append((pid not in self.dead and pid_alive(pid), doc))
         return docs
 
 
@@ -276,16 +278,6 @@ class _Collector:
         for key, (name, help_text) in GAUGES.items():
             value = sum(doc["gauges"].get(key, 0) for alive, doc in self.docs if alive)
             yield GaugeMetricFamily(name, help_text, value=value)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _count(value: Any) -> int | None:

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.server import RunningServer, free_port
+from tests.support.server import RunningServer, start_server
 
 
 def start(db_url: str, workdir: Path, *extra: str, workers: int = 2, timeout: float = 60) -> RunningServer:
     """A server on free ports; ``extra`` flags are appended. Waits until the Thrift port answers."""
-    port = free_port()
-    log_path = workdir / f"metahive-{port}.log"
-    cmd = [sys.executable, "-m", "metastore.cli", "serve", "--port", str(port), "--db", db_url,
-           "--warehouse", str(workdir / "warehouse"), "--workers", str(workers), *extra]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    server = RunningServer("127.0.0.1", port, db_url, workdir / "warehouse", proc, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"metahive exited with {proc.returncode}:\n{server.log()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"metahive did not listen within {timeout}s:\n{server.log()}")
+    return start_server(db_url, workdir / "warehouse", workdir, workers=workers, timeout=timeout, extra_args=extra)
 
 
 def http_get(port: int, path: str) -> tuple[int, str]:
