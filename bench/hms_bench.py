@@ -91,7 +91,11 @@ def compare_ops(parts: int, scale: float) -> list[Op]:
         Op("get_all_tables", "get_all_tables", "get_all_tables", it(100), it(300), 1.0),
         Op("get_table_meta", "get_table_meta", "get_table_meta", it(100), it(300), 1.0),
         Op("get_partition_names", f"get_partition_names ({k})", "get_partition_names", it(10), it(40), 5.0),
-        Op("get_partitions", f"get_partitions (all {k})", "get_partitions", it(5), it(15), 10.0),
+        Op("get_partitions_received", f"get_partitions (all {k}): reply received", "get_partitions_received",
+           it(5), it(15), 10.0),
+        Op("get_partitions", f"get_partitions (all {k}): received + decoded", "get_partitions", it(5), it(15), 1.0),
+        Op("get_partitions_tsocket", f"get_partitions (all {k}): Hive's TSocket client", "get_partitions",
+           it(5), it(15), 1.0, ("--transport", "tsocket")),
         Op("get_partitions_by_filter", "get_partitions_by_filter (1 day = 24)", "get_partitions_by_filter",
            it(50), it(150), 5.0),
         Op("get_partitions_by_names_24", "get_partitions_by_names (24)", "get_partitions_by_names",
@@ -538,7 +542,10 @@ def compare(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - t_start
         clients_note = (
             "All operations measured by bench/java/BenchClient.java (Hive 2.3.10 ThriftHiveMetastore.Client, "
-            "libthrift 0.16, TSocket + TBinaryProtocol, set_ugi first): one fresh client JVM per operation, server "
+            "libthrift 0.16, TBinaryProtocol, set_ugi first) over an unframed socket read 1 MiB at a time and "
+            "decoded from that buffer; the 'TSocket client' row uses libthrift's TSocket as Spark does; "
+            "'reply received' times request sent -> last reply byte in (decoded and checked afterwards, untimed): "
+            "one fresh client JVM per operation, server "
             f"and round ({ROUNDS} rounds, server order alternating), W warm-up calls then N/{ROUNDS} timed calls; "
             f"concurrent get_table: {CONCURRENT_CLIENTS} such JVMs at once per round, each {conc_warmup} warm-up + "
             f"{conc_n} timed calls, ops/s = all calls / (last end - first start), summed over rounds. "

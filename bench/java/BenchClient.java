@@ -31,9 +31,93 @@ import org.apache.hadoop.hive.metastore.api.StorageDescriptor;
 import org.apache.hadoop.hive.metastore.api.Table;
 import org.apache.hadoop.hive.metastore.api.ThriftHiveMetastore;
 import org.apache.thrift.protocol.TBinaryProtocol;
+import org.apache.thrift.TConfiguration;
 import org.apache.thrift.transport.TSocket;
+import org.apache.thrift.transport.TTransport;
+import org.apache.thrift.transport.TTransportException;
 
 public final class BenchClient {
+    /**
+     * An unframed socket transport with a 1 MiB read buffer that TBinaryProtocol decodes from directly
+     * (getBuffer/consumeBuffer), the way it decodes from memory. Same bytes on the wire as TSocket.
+     */
+    static final class BufferedSocketTransport extends TTransport {
+        final TSocket socket;
+        final java.io.InputStream in;
+        final java.io.OutputStream out;
+        final byte[] buf = new byte[1 << 20];
+        int pos;
+        int lim;
+        long consumed;  // reply bytes handed to the protocol so far
+
+        BufferedSocketTransport(TSocket socket) throws java.io.IOException {
+            this.socket = socket;
+            this.in = socket.getSocket().getInputStream();
+            this.out = new java.io.BufferedOutputStream(socket.getSocket().getOutputStream(), 1 << 16);
+        }
+
+        @Override public boolean isOpen() { return socket.isOpen(); }
+        @Override public void open() { }
+        @Override public void close() { socket.close(); }
+
+        @Override public int read(byte[] b, int off, int len) throws TTransportException {
+            if (pos == lim) {
+                try {
+                    lim = in.read(buf, 0, buf.length);
+                } catch (java.io.IOException e) {
+                    throw new TTransportException(TTransportException.UNKNOWN, e);
+                }
+                pos = 0;
+                if (lim <= 0) {
+                    lim = 0;
+                    throw new TTransportException(TTransportException.END_OF_FILE, "connection closed");
+                }
+            }
+            int n = Math.min(len, lim - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            consumed += n;
+            return n;
+        }
+
+        /** The next n bytes of the stream, undecoded. */
+        byte[] readExactly(int n) throws TTransportException {
+            byte[] out = new byte[n];
+            int got = 0;
+            while (got < n) {
+                got += read(out, got, n - got);
+            }
+            return out;
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws TTransportException {
+            try {
+                out.write(b, off, len);
+            } catch (java.io.IOException e) {
+                throw new TTransportException(TTransportException.UNKNOWN, e);
+            }
+        }
+
+        @Override public void flush() throws TTransportException {
+            try {
+                out.flush();
+            } catch (java.io.IOException e) {
+                throw new TTransportException(TTransportException.UNKNOWN, e);
+            }
+        }
+
+        @Override public byte[] getBuffer() { return buf; }
+        @Override public int getBufferPosition() { return pos; }
+        @Override public int getBytesRemainingInBuffer() { return lim - pos; }
+        @Override public void consumeBuffer(int n) {
+            pos += n;
+            consumed += n;
+        }
+        @Override public TConfiguration getConfiguration() { return TConfiguration.DEFAULT; }
+        @Override public void updateKnownMessageSize(long size) { }
+        @Override public void checkReadBytesAvailable(long n) { }
+    }
+
     static final String DB = "bench";
     static final LocalDate BASE_DAY = LocalDate.of(2000, 1, 1);
     static final String[] TYPES = {"string", "int", "bigint", "double", "boolean", "decimal(18,2)", "timestamp", "date"};
@@ -56,11 +140,20 @@ public final class BenchClient {
 
     ThriftHiveMetastore.Client client;
     TSocket socket;
+    BufferedSocketTransport buffered;
+    /** Set by a call that times only part of itself (see get_partitions_received); else -1. */
+    double timedMs = -1;
 
     void connect() throws Exception {
         socket = new TSocket(opt("host", "127.0.0.1"), intOpt("port", 9083), 600_000);
         socket.open();
-        client = new ThriftHiveMetastore.Client(new TBinaryProtocol(socket));
+        // "tsocket": libthrift's TSocket as HiveMetaStoreClient uses it (an 8 KiB BufferedInputStream
+        // read through synchronized calls for every field: ~100 ms of a 10 MB reply goes there).
+        // "buffered" (default): the same socket read 1 MiB at a time and decoded straight from the
+        // buffer, so large replies time the server rather than the client's input stream.
+        TTransport transport = "tsocket".equals(opt("transport", "buffered")) ? socket : new BufferedSocketTransport(socket);
+        buffered = transport instanceof BufferedSocketTransport b ? b : null;
+        client = new ThriftHiveMetastore.Client(new TBinaryProtocol(transport));
         client.set_ugi("bench", Collections.singletonList("bench"));
     }
 
@@ -164,6 +257,32 @@ public final class BenchClient {
                 return i -> client.get_partition_names(DB, table, (short) -1).size();
             case "get_partitions":
                 return i -> client.get_partitions(DB, table, (short) -1).size();
+            case "get_partitions_received": {
+                // Times the server: request sent until the reply's last byte has arrived. The reply is
+                // then decoded (untimed) and checked, so a wrong or short reply still fails the run.
+                if (buffered == null) {
+                    throw new IllegalArgumentException("get_partitions_received needs --transport buffered");
+                }
+                long before = buffered.consumed;
+                int expected = client.get_partitions(DB, table, (short) -1).size();
+                int replyBytes = (int) (buffered.consumed - before);
+                return i -> {
+                    long s = System.nanoTime();
+                    client.send_get_partitions(DB, table, (short) -1);
+                    byte[] reply = buffered.readExactly(replyBytes);
+                    timedMs = (System.nanoTime() - s) / 1e6;
+                    TBinaryProtocol mem = new TBinaryProtocol(new org.apache.thrift.transport.TMemoryInputTransport(reply));
+                    mem.readMessageBegin();
+                    ThriftHiveMetastore.get_partitions_result result = new ThriftHiveMetastore.get_partitions_result();
+                    result.read(mem);
+                    mem.readMessageEnd();
+                    int got = result.isSetSuccess() ? result.getSuccess().size() : -1;
+                    if (got != expected) {
+                        throw new IllegalStateException("reply held " + got + " partitions, expected " + expected);
+                    }
+                    return replyBytes;
+                };
+            }
             case "get_partitions_by_filter":
                 return i -> client.get_partitions_by_filter(DB, table, "ds = \"" + dayOf(rotatingDay(i)) + "\"", (short) -1).size();
             case "get_partition_names_ps":
@@ -214,8 +333,9 @@ public final class BenchClient {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             long s = System.nanoTime();
+            timedMs = -1;
             size = call.run(i);
-            lat[i] = (System.nanoTime() - s) / 1e6;
+            lat[i] = timedMs >= 0 ? timedMs : (System.nanoTime() - s) / 1e6;
         }
         double wallS = (System.nanoTime() - t0) / 1e9;
         long endedMs = System.currentTimeMillis();
