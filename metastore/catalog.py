@@ -54,6 +54,15 @@ class EncodedPartitions:
 
 
 @dataclass(slots=True)
+class NameListing:
+    """Partition names; a cached listing is shared by later calls, which may memoise its reply in ``served``."""
+
+    names: list[str]
+    cached: bool = False
+    served: list[bytes] | None = None
+
+
+@dataclass(slots=True)
 class EncodedTables:
     """Tables in served form: one body and column-set id per table, column sets encoded."""
 
@@ -104,6 +113,10 @@ class Catalog(ABC):
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         names: Sequence[str] | None = None, max_parts: int = -1,
     ) -> EncodedPartitions: ...
+    @abstractmethod
+    def list_partition_names(
+        self, db: str, table: str, *, spec: Sequence[str | None] | None = None, max_parts: int = -1,
+    ) -> NameListing: ...
     @abstractmethod
     def count_partitions(self, db: str, table: str, expr: Expr | None) -> int: ...
     @abstractmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.service import HiveMetastore
 from metastore.store import migrate
 from metastore.store.engine import create_engine
@@ -45,11 +46,11 @@ def test_changes_on_one_server_are_seen_by_the_other(two_servers):
     a.add_partitions([T.Partition(values=[str(i)], dbName="default", tableName="t") for i in range(3)])
     assert _values(a) == [["0"], ["1"], ["2"]]
     assert _values(a) == [["0"], ["1"], ["2"]]  # served from a's cache
-    assert a.get_partition_names("default", "t", -1) == ["hr=0", "hr=1", "hr=2"]
+    assert decode_result("get_partition_names", a.get_partition_names("default", "t", -1)) == ["hr=0", "hr=1", "hr=2"]
 
     b.add_partitions([T.Partition(values=["3"], dbName="default", tableName="t")])
     assert _values(a) == [["0"], ["1"], ["2"], ["3"]]
-    assert a.get_partition_names("default", "t", -1) == ["hr=0", "hr=1", "hr=2", "hr=3"]
+    assert decode_result("get_partition_names", a.get_partition_names("default", "t", -1)) == ["hr=0", "hr=1", "hr=2", "hr=3"]
 
     b.drop_partition("default", "t", ["1"], False)
     assert _values(a) == [["0"], ["2"], ["3"]]
@@ -83,12 +84,55 @@ def test_a_recreated_table_never_serves_the_dropped_tables_listing(two_servers):
 
     create(["1", "2"])
     assert _values(a) == [["1"], ["2"]]
-    assert a.get_partition_names("default", "t", -1) == ["hr=1", "hr=2"]
+    assert decode_result("get_partition_names", a.get_partition_names("default", "t", -1)) == ["hr=1", "hr=2"]
     for _ in range(3):  # drop and re-create on the other server, with other partitions
         b.drop_table("default", "t", True)
         b.create_table(T.Table(tableName="t", dbName="default", sd=sd,
                                partitionKeys=[T.FieldSchema(name="hr", type="int")], parameters={}))
         assert _values(a) == []
-        assert a.get_partition_names("default", "t", -1) == []
+        assert decode_result("get_partition_names", a.get_partition_names("default", "t", -1)) == []
         b.add_partitions([T.Partition(values=["7"], dbName="default", tableName="t")])
         assert _values(a) == [["7"]]
+
+
+def _filtered(handler: ThriftHandler, table: str, text: str) -> list[tuple[str, list[str]]]:
+    parts = decode_result("get_partitions_by_filter", handler.get_partitions_by_filter("default", table, text, -1))
+    return [(p.tableName, p.values) for p in parts]
+
+
+def test_selective_reads_follow_renames_and_recreated_tables(two_servers):
+    """Server a remembers table t for its one-statement filter/by-names reads; b renames, drops and recreates."""
+    (a, _), (b, _) = two_servers
+    sd = T.StorageDescriptor(cols=[T.FieldSchema(name="x", type="int")], serdeInfo=T.SerDeInfo(parameters={}))
+
+    def create(server: ThriftHandler, name: str, keys: list[tuple[str, str]], values: list[list[str]]) -> None:
+        server.create_table(T.Table(tableName=name, dbName="default", sd=sd, parameters={},
+                                    partitionKeys=[T.FieldSchema(name=k, type=t) for k, t in keys]))
+        server.add_partitions([T.Partition(values=v, dbName="default", tableName=name) for v in values])
+
+    create(a, "t", [("hr", "int")], [["1"], ["2"], ["3"]])
+    assert _filtered(a, "t", "hr > 1") == [("t", ["2"]), ("t", ["3"])]
+
+    # b renames t away and creates a new t with the same keys: a must read the new t.
+    from metastore.wire.convert import to_thrift
+
+    moved = to_thrift(b.ms.get_table("default", "t"))
+    moved.tableName = "t_old"
+    b.alter_table("default", "t", moved)
+    create(b, "t", [("hr", "int")], [["5"], ["6"]])
+    assert _filtered(a, "t", "hr > 1") == [("t", ["5"]), ("t", ["6"])]
+    assert _filtered(a, "t_old", "hr > 1") == [("t_old", ["2"]), ("t_old", ["3"])]
+    names = decode_result("get_partitions_by_names", a.get_partitions_by_names("default", "t", ["hr=5", "hr=2"]))
+    assert [(p.tableName, p.values) for p in names] == [("t", ["5"])]
+
+    # b drops t and recreates it with other keys (SQLite may even reuse the row id): a follows.
+    b.drop_table("default", "t", True)
+    create(b, "t", [("region", "string")], [["eu"], ["us"]])
+    assert _filtered(a, "t", 'region = "us"') == [("t", ["us"])]
+    with pytest.raises(MetaError, match="not a partition key"):
+        a.get_partitions_by_filter("default", "t", "hr > 1", -1)
+
+    # and a dropped table is reported as missing, not as empty
+    b.drop_table("default", "t", True)
+    with pytest.raises(NoSuchObjectError, match="table not found"):
+        a.get_partitions_by_filter("default", "t", 'region = "us"', -1)

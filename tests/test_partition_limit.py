@@ -54,4 +54,4 @@ def test_listings_within_the_limit_succeed(handler):
     parts = decode_result("get_partitions_by_filter", handler.get_partitions_by_filter("default", "t", "hr < 3", -1))
     assert [p.values for p in parts] == [["0"], ["1"], ["2"]]
     assert len(decode_result("get_partitions", handler.get_partitions("default", "t", 5))) == 5
-    assert handler.get_partition_names("default", "t", -1)[:2] == ["hr=0", "hr=1"]
+    assert decode_result("get_partition_names", handler.get_partition_names("default", "t", -1))[:2] == ["hr=0", "hr=1"]

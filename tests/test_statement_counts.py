@@ -148,6 +148,27 @@ def test_repeated_whole_listings_take_one_statement(stack):
     assert len(decode_result("get_partitions", handler.get_partitions("cached", "t", -1))) == 200
 
 
+def test_selective_partition_reads_take_one_statement_once_the_table_is_known(stack):
+    """Filter and by-names reads re-check the remembered table inside the partition query itself."""
+    handler, counter = stack
+    _setup(handler, "known", ncols=20, nparts=200)
+
+    def by_filter() -> object:
+        return handler.get_partitions_by_filter("known", "t", 'ds = "2024-01-01" and hr < 12', -1)
+
+    def by_names() -> object:
+        return handler.get_partitions_by_names("known", "t", [f"ds=2024-01-01/hr={i}" for i in range(5)])
+
+    first = counter.count(by_filter)
+    assert (counter.count(by_filter), counter.count(by_names)) == (1, 1), counter.statements
+    assert first <= 3
+    assert len(decode_result("get_partitions_by_filter", by_filter())) == 12
+    assert len(decode_result("get_partitions_by_names", by_names())) == 5
+    # An empty answer is re-asked the long way (table row, then partitions): a missing table still says so.
+    empty = counter.count(lambda: handler.get_partitions_by_filter("known", "t", 'ds = "1999-01-01"', -1))
+    assert empty == 3, counter.statements
+
+
 def test_create_and_drop_table_statements(stack):
     handler, counter = stack
     handler.create_database(T.Database(name="ddl", parameters={}))

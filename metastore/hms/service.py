@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from metastore.audit.trail import AuditTrail
-from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, TableUpdate
+from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, NameListing, TableUpdate
 from metastore.exceptions import (
     ConfigValSecurityError,
     InvalidObjectError,
@@ -396,12 +396,16 @@ class HiveMetastore:
         return self.catalog.list_partitions(_db(db), lookup_name(table), spec=list(values or []), max_parts=max_parts)  # type: ignore[return-value]
 
     def get_partition_names(self, db: str, table: str, max_parts: int = -1) -> list[str]:
-        return self.catalog.list_partitions(_db(db), lookup_name(table), max_parts=max_parts, names_only=True)  # type: ignore[return-value]
+        return list(self.partition_names(db, table, max_parts=max_parts).names)
 
     def get_partition_names_ps(self, db: str, table: str, values: Sequence[str] | None, max_parts: int = -1) -> list[str]:
-        return self.catalog.list_partitions(  # type: ignore[return-value]
-            _db(db), lookup_name(table), spec=list(values or []), max_parts=max_parts, names_only=True
-        )
+        return list(self.partition_names(db, table, spec=list(values or []), max_parts=max_parts).names)
+
+    def partition_names(
+        self, db: str, table: str, *, spec: Sequence[str] | None = None, max_parts: int = -1,
+    ) -> NameListing:
+        """Partition names as the store lists them (a cached listing may carry its encoded reply)."""
+        return self.catalog.list_partition_names(_db(db), lookup_name(table), spec=spec, max_parts=max_parts)
 
     @staticmethod
     def _parse(filter_text: str | None):  # noqa: ANN205

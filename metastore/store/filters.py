@@ -22,6 +22,34 @@ _OPS = {
 }
 
 
+_VALUE_ALIASES: dict[int, sa.Alias] = {}
+
+
+def _value_alias(idx: int) -> sa.Alias:
+    """One shared alias per key position: building an alias per call cost ~0.4 ms of column proxies."""
+    alias = _VALUE_ALIASES.get(idx)
+    if alias is None:
+        alias = _VALUE_ALIASES[idx] = partition_values.alias(f"pv{idx}")
+    return alias
+
+
+_JOINS: dict[tuple[sa.Table, tuple[int, ...]], sa.FromClause] = {}
+
+
+def _joined(part: sa.Table, positions: tuple[int, ...]) -> sa.FromClause:
+    """Partitions joined with one value row per key position (built once per shape, then reused)."""
+    clause = _JOINS.get((part, positions))
+    if clause is None:
+        clause = part
+        for idx in positions:
+            alias = _value_alias(idx)
+            # tbl_id too, so the (tbl_id, idx, value|num) indexes drive the lookup at 1M partitions.
+            clause = clause.join(alias, sa.and_(
+                alias.c.part_id == part.c.id, alias.c.idx == idx, alias.c.tbl_id == part.c.tbl_id))
+        _JOINS[(part, positions)] = clause
+    return clause
+
+
 class PartitionQuery:
     """Joins one aliased ``mh_partition_values`` row per key a condition mentions."""
 
@@ -39,16 +67,11 @@ class PartitionQuery:
             )
         idx = self.keys.index(key)
         if idx not in self._aliases:
-            self._aliases[idx] = partition_values.alias(f"pv{idx}")
+            self._aliases[idx] = _value_alias(idx)
         return self._aliases[idx], is_integral(self.types[key])
 
     def from_clause(self) -> sa.FromClause:
-        clause: sa.FromClause = self.part
-        for idx, alias in sorted(self._aliases.items()):
-            # tbl_id too, so the (tbl_id, idx, value|num) indexes drive the lookup at 1M partitions.
-            clause = clause.join(alias, sa.and_(
-                alias.c.part_id == self.part.c.id, alias.c.idx == idx, alias.c.tbl_id == self.part.c.tbl_id))
-        return clause
+        return _joined(self.part, tuple(sorted(self._aliases)))
 
     def condition(self, expr: Expr) -> sa.ColumnElement[bool]:
         if isinstance(expr, Compare):

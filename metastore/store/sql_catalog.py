@@ -23,7 +23,14 @@ from sqlalchemy.engine import Connection, Engine, Row
 from metastore.audit import records
 from metastore.audit.definitions import to_doc
 from metastore.audit.settings import AuditSettings
-from metastore.catalog import Catalog, EncodedPartitions, EncodedTables, ReplyEncoder, TableUpdate
+from metastore.catalog import (
+    Catalog,
+    EncodedPartitions,
+    EncodedTables,
+    NameListing,
+    ReplyEncoder,
+    TableUpdate,
+)
 from metastore.exceptions import (
     AlreadyExistsError,
     InvalidInputError,
@@ -118,6 +125,18 @@ class ListingCache:
                 self._size -= dropped
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _KnownTable:
+    """What a selective partition read needs of its table, kept per process and re-checked in SQL."""
+
+    tbl_id: int
+    db_id: int
+    db_name: str
+    name: str
+    keys_json: str
+    keys: list[FieldSchema]
+
+
 class _AtomicScope(threading.local):
     conn: Connection | None = None  # this thread's ``SqlCatalog.atomic()`` transaction, if any
 
@@ -136,6 +155,7 @@ class SqlCatalog(Catalog):
         self._cols_cache: dict[int, list[FieldSchema]] = {}
         self._encoded_cols: dict[int, bytes] = {}
         self.listings = ListingCache()
+        self._known_tables: dict[tuple[str, str], _KnownTable] = {}  # see list_partitions_encoded
         self._is_pg = engine.dialect.name == "postgresql"
         self.audit = SqlAuditLog(self)  # change records, written in each write's own transaction
         self._atomic = _AtomicScope()
@@ -236,7 +256,7 @@ class SqlCatalog(Catalog):
 
     def _table_row(self, conn: Connection, db: str, name: str, *, columns: Sequence[Any] = (),
                    for_update: bool = False) -> Row:
-        cols = columns or [_t.id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
+        cols = columns or [_t.id, _t.db_id, _t.name, _t.partition_keys, _t.cd_id, _t.sd, _t.table_type, _t.part_version]
         query = (
             sa.select(*cols, _db.name.label("db_name"))
             .select_from(tables.join(databases, _t.db_id == _db.id))
@@ -551,6 +571,8 @@ class SqlCatalog(Catalog):
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         max_parts: int = -1, names_only: bool = False,
     ) -> list[Partition] | list[str]:
+        if names_only and expr is None:
+            return list(self.list_partition_names(db, table, spec=spec, max_parts=max_parts).names)
         with self._read() as conn:
             trow, pq = self._partition_query(conn, db, table)
             condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
@@ -561,14 +583,32 @@ class SqlCatalog(Catalog):
             if max_parts is not None and max_parts >= 0:
                 query = query.limit(max_parts)
             if names_only:
-                key = (trow.id, trow.part_version, "names") if condition is None and max_parts < 0 else None
-                cached = self.listings.get(key)
-                if cached is None:
-                    cached = [r[0] for r in _fetch_raw(conn, query)]
-                    self.listings.put(key, cached, 64 * len(cached))
-                return list(cached)
+                return [r[0] for r in _fetch_raw(conn, query)]
             rows = conn.execute(query).all()
             return self._to_partitions(conn, rows, trow.db_name, table)
+
+    def list_partition_names(
+        self, db: str, table: str, *, spec: Sequence[str | None] | None = None, max_parts: int = -1,
+    ) -> NameListing:
+        """Names in order; a whole table's are cached per partition version (see ``ListingCache``)."""
+        with self._read() as conn:
+            trow, pq = self._partition_query(conn, db, table)
+            condition = pq.spec_condition(spec) if spec is not None else None
+            whole = condition is None and (max_parts is None or max_parts < 0)
+            key = (trow.id, trow.part_version, "names") if whole else None
+            cached = self.listings.get(key)
+            if cached is not None:
+                return cached
+            query = sa.select(_p.name).select_from(pq.from_clause()).where(_p.tbl_id == trow.id).order_by(_p.name)
+            if condition is not None:
+                query = query.where(condition)
+            if max_parts is not None and max_parts >= 0:
+                query = query.limit(max_parts)
+            listing = NameListing([r[0] for r in _fetch_raw(conn, query)])
+            if key is not None:
+                listing.cached = True
+                self.listings.put(key, listing, 128 * len(listing.names))
+            return listing
 
     @staticmethod
     def _table_ref(trow: Row, keys: list[FieldSchema] | None = None) -> dict[str, Any]:
@@ -588,49 +628,78 @@ class SqlCatalog(Catalog):
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         names: Sequence[str] | None = None, max_parts: int = -1,
     ) -> EncodedPartitions:
-        """Partitions in served form: 2 statements (table, partitions), +1 for uncached column sets."""
+        """Partitions in served form.
+
+        Selective reads (filter, spec, names) of a table this process has seen take one statement:
+        the partition query carries a guard that the table still has that id, name and keys, and
+        an empty answer is re-asked the long way (table row, then partitions). Whole-table
+        listings read the table row first for its partition version (the listing cache key).
+        """
         if self.encoder is None:
             raise MetaError("No reply encoder configured for encoded partition listings")
+        whole = names is None and spec is None and expr is None and (max_parts is None or max_parts < 0)
         with self._read() as conn:
-            trow, pq = self._partition_query(conn, db, table)
-            whole = names is None and spec is None and expr is None and (max_parts is None or max_parts < 0)
+            known = None if whole else self._known_tables.get((db, table))
+            if known is not None:
+                try:
+                    result = self._select_encoded(conn, known, expr, spec, names, max_parts, guarded=True)
+                except MetaError:  # e.g. a filter on keys the remembered table no longer has: ask again
+                    result = None
+                if result is not None and result.bodies:
+                    return result
+            trow = self._table_row(conn, db, table)
+            known = self._known_tables[(db, table)] = _KnownTable(
+                trow.id, trow.db_id, trow.db_name, table, trow.partition_keys, codec.load_columns(trow.partition_keys))
             key = (trow.id, trow.part_version, "all") if whole else None
             cached = self.listings.get(key)
             if cached is not None:
                 return cached
-            query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == trow.id).order_by(_p.name)
-            # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
-            if names is not None:
-                rows: list[tuple[Any, ...]] = []
-                for chunk in _chunks(canonical_partition_names(pq.keys, names)):
-                    rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
-                rows.sort(key=lambda r: r[1])
-            else:
-                condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
-                query = query.select_from(pq.from_clause())
-                if condition is not None:
-                    query = query.where(condition)
-                if max_parts is not None and max_parts >= 0:
-                    query = query.limit(max_parts)
-                rows = _fetch_raw(conn, query)
-            bodies = [r[2] for r in rows]
-            cd_ids = [r[3] for r in rows]
-            missing = [r[0] for r in rows if r[2] is None]
-            if missing:  # rows written without an encoder (e.g. before migration 0002)
-                encoded = {}
-                for chunk in _chunks(missing):
-                    extra = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.id.in_(chunk))).all()
-                    for r, part in zip(extra, self._to_partitions(conn, extra, "", ""), strict=True):
-                        encoded[r.id] = self.encoder.partition_body(part)
-                bodies = [encoded.get(r[0], r[2]) for r in rows]
-            columns = self._encoded_columns(conn, set(cd_ids))
-            result = EncodedPartitions(trow.db_name, table, bodies, cd_ids, columns)
+            result = self._select_encoded(conn, known, expr, spec, names, max_parts, guarded=False)
             # memoryview (psycopg2) -> bytes when kept, so the reply memo can join them once.
             if key is not None:
-                result.bodies = [bytes(b) for b in bodies]
+                result.bodies = [bytes(b) for b in result.bodies]
                 result.cached = True
                 self.listings.put(key, result, 2 * sum(len(b) for b in result.bodies))
             return result
+
+    def _select_encoded(
+        self, conn: Connection, known: _KnownTable, expr: Expr | None, spec: Sequence[str | None] | None,
+        names: Sequence[str] | None, max_parts: int, *, guarded: bool,
+    ) -> EncodedPartitions:
+        pq = PartitionQuery(partitions, known.keys)
+        query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == known.tbl_id).order_by(_p.name)
+        if guarded:
+            # Databases are never renamed, so the database id stands for its name.
+            query = query.where(sa.select(_t.id).where(
+                _t.id == known.tbl_id, _t.db_id == known.db_id, _t.name == known.name,
+                _t.partition_keys == known.keys_json,
+            ).exists())
+        # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
+        if names is not None:
+            rows: list[tuple[Any, ...]] = []
+            for chunk in _chunks(canonical_partition_names(pq.keys, names)):
+                rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
+            rows.sort(key=lambda r: r[1])
+        else:
+            condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
+            query = query.select_from(pq.from_clause())
+            if condition is not None:
+                query = query.where(condition)
+            if max_parts is not None and max_parts >= 0:
+                query = query.limit(max_parts)
+            rows = _fetch_raw(conn, query)
+        bodies = [r[2] for r in rows]
+        cd_ids = [r[3] for r in rows]
+        missing = [r[0] for r in rows if r[2] is None]
+        if missing:  # rows written without an encoder (e.g. before migration 0002)
+            encoded = {}
+            for chunk in _chunks(missing):
+                extra = conn.execute(sa.select(_p.id, *self._PART_COLUMNS).where(_p.id.in_(chunk))).all()
+                for r, part in zip(extra, self._to_partitions(conn, extra, "", ""), strict=True):
+                    encoded[r.id] = self.encoder.partition_body(part)  # type: ignore[union-attr]
+            bodies = [encoded.get(r[0], r[2]) for r in rows]
+        columns = self._encoded_columns(conn, set(cd_ids))
+        return EncodedPartitions(known.db_name, known.name, bodies, cd_ids, columns)
 
     def _encoded_columns(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
         missing = {i for i in ids if i not in self._encoded_cols}

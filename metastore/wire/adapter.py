@@ -18,7 +18,15 @@ from metastore.hms.partition_values import partition_values
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import check_catalog, parse_partition_name
 from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
-from metastore.wire.encoded import EncodedValue, as_list, in_struct, partition_list, table_list, table_value
+from metastore.wire.encoded import (
+    EncodedValue,
+    as_list,
+    in_struct,
+    partition_list,
+    string_list,
+    table_list,
+    table_value,
+)
 from metastore.wire.idl import hms
 from metastore.wire.lock_methods import LockMethods
 from metastore.wire.notification_methods import NotificationMethods
@@ -299,8 +307,8 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
     def get_partitions_ps_with_auth_req(self, req: Any) -> EncodedValue:
         return in_struct(1, self.get_partitions_ps(_cat(req).dbName, req.tblName, req.partVals, req.maxParts))
 
-    def get_partition_names(self, db_name: str, tbl_name: str, max_parts: int) -> list[str]:
-        return self.ms.get_partition_names(db_name, tbl_name, _max(max_parts))
+    def get_partition_names(self, db_name: str, tbl_name: str, max_parts: int) -> EncodedValue:
+        return string_list(self.ms.partition_names(db_name, tbl_name, max_parts=_max(max_parts)))
 
     def get_partition_names_ps(self, db_name: str, tbl_name: str, part_vals: Sequence[str] | None, max_parts: int) -> list[str]:
         return self.ms.get_partition_names_ps(db_name, tbl_name, part_vals, _max(max_parts))

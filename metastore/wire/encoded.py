@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
 from thriftpy2.transport.memory import TCyMemoryBuffer
 
+from metastore.catalog import NameListing
 from metastore.column_stats import ColumnStats
 from metastore.model import FieldSchema, Partition, Table
 from metastore.wire.convert import to_thrift
@@ -94,6 +95,18 @@ def partition_list(db: str, table: str, bodies: list[bytes], cd_ids: list[int],
             prefix + body + columns[cd] + end
             for body, cd in zip(bodies[start:start + CHUNK], cd_ids[start:start + CHUNK], strict=True)
         )
+
+
+def string_list(listing: NameListing) -> EncodedValue:
+    """``list<string>`` of partition names; a cached listing keeps its encoding for later calls."""
+    served = listing.served
+    if served is None:
+        buf = TCyMemoryBuffer()
+        TCyBinaryProtocol(buf).write_struct(hms().ThriftHiveMetastore.get_partition_names_result(success=listing.names))
+        served = [buf.getvalue()[3:-1]]  # without the result's field header (type, id) and stop byte
+        if listing.cached:
+            listing.served = served
+    return EncodedValue(T_LIST, iter(served), len(listing.names))
 
 
 def table_value(body: bytes, columns: bytes, extra: bytes = b"") -> EncodedValue:

@@ -61,7 +61,7 @@ def _reads(handler: ThriftHandler) -> dict[str, object]:
             decode_result("get_partitions", handler.get_partitions("sales", "orders", -1))),
         "filtered": _without_catalog_name(decode_result(
             "get_partitions_by_filter", handler.get_partitions_by_filter("sales", "orders", "hour > 5", -1))),
-        "names": handler.get_partition_names("sales", "orders", -1),
+        "names": decode_result("get_partition_names", handler.get_partition_names("sales", "orders", -1)),
         "function": handler.get_function("sales", "mask"),
     }
 
@@ -112,7 +112,7 @@ def test_upgrade_from_every_released_revision_keeps_the_data(backend, make_db_ur
         assert _reads(upgraded) == expected, f"data changed by the upgrade from {revision}"
         # and the upgraded catalog takes writes
         upgraded.add_partitions([T.Partition(values=["2024-01-03", "1"], dbName="sales", tableName="orders")])
-        assert upgraded.get_partition_names("sales", "orders", -1)[-1] == "dt=2024-01-03/hour=1"
+        assert decode_result("get_partition_names", upgraded.get_partition_names("sales", "orders", -1))[-1] == "dt=2024-01-03/hour=1"
         upgraded.create_database(T.Database(name=f"after_{revision}"))
         assert f"after_{revision}" in upgraded.get_all_databases()
         upgraded.ms.catalog.dispose()
