@@ -169,6 +169,31 @@ def test_selective_partition_reads_take_one_statement_once_the_table_is_known(st
     assert empty == 3, counter.statements
 
 
+def _name(i: int) -> str:
+    return f"ds=2024-01-{1 + i // 24:02d}/hr={i % 24}"
+
+
+def test_long_name_lists_are_one_range_scan_when_dense_and_in_lists_when_sparse(stack):
+    handler, counter = stack
+    _setup(handler, "ranges", ncols=3, nparts=480)  # 20 days x 24 hours
+    # warm: the table is known, so each call below is only its partition statements
+    handler.get_partitions_by_names("ranges", "t", [_name(0)])
+
+    def values(names: list[str]) -> list[list[str]]:
+        return [p.values for p in decode_result(
+            "get_partitions_by_names", handler.get_partitions_by_names("ranges", "t", names))]
+
+    dense = [_name(i) for i in range(100, 200)] + ["ds=2024-01-05/hr=99", _name(150)]  # a missing one, a repeat
+    assert counter.count(lambda: values(dense)) == 1, counter.statements
+    got = values(list(reversed(dense)))
+    assert len(got) == 100  # in name order, as the Java HMS answers
+    assert [f"ds={v[0]}/hr={v[1]}" for v in got] == sorted(_name(i) for i in range(100, 200))
+
+    sparse = [_name(i) for i in range(0, 480, 6)]  # 80 names spread over 480 partitions
+    assert counter.count(lambda: values(sparse)) == 2, counter.statements  # capped range, then IN list
+    assert [f"ds={v[0]}/hr={v[1]}" for v in values(sparse)] == sorted(sparse)
+
+
 def test_create_and_drop_table_statements(stack):
     handler, counter = stack
     handler.create_database(T.Database(name="ddl", parameters={}))

@@ -83,6 +83,30 @@ def _fetch_raw(conn: Connection, query: sa.Executable, params: dict[str, Any] | 
         result.close()
 
 
+RANGE_LOOKUP_MIN = 64  # name lists at least this long try one range scan before IN lists
+
+
+def _rows_by_names(conn: Connection, query: sa.Select, names: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` (ordered by name, ``name`` second) whose name is in ``names``, in name order.
+
+    Long lists are usually dense runs (a date range): one index range scan between the smallest and
+    largest name, capped at about twice the list, is far cheaper than planning ``IN`` of 1,000
+    values (3-4 ms of PostgreSQL planning alone). Names sort the same in Python and in the
+    database (binary collation). When the cap is hit the range was sparse: fall back to IN lists.
+    """
+    wanted = set(names)
+    if len(wanted) >= RANGE_LOOKUP_MIN:
+        cap = 2 * len(wanted) + 16
+        rows = _fetch_raw(conn, query.where(_p.name.between(min(wanted), max(wanted))).limit(cap))
+        if len(rows) < cap:
+            return [r for r in rows if r[1] in wanted]
+    rows = []
+    for chunk in _chunks(sorted(wanted)):
+        rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
+    rows.sort(key=lambda r: r[1])
+    return rows
+
+
 def _digest(cols_json: str) -> str:
     return hashlib.sha256(cols_json.encode()).hexdigest()
 
@@ -676,10 +700,7 @@ class SqlCatalog(Catalog):
             ).exists())
         # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
         if names is not None:
-            rows: list[tuple[Any, ...]] = []
-            for chunk in _chunks(canonical_partition_names(pq.keys, names)):
-                rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
-            rows.sort(key=lambda r: r[1])
+            rows = _rows_by_names(conn, query, canonical_partition_names(pq.keys, names))
         else:
             condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
             query = query.select_from(pq.from_clause())
