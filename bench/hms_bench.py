@@ -36,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -612,11 +613,83 @@ def compare(args: argparse.Namespace) -> int:
 # make bench-scale
 # ---------------------------------------------------------------------------------------------
 
+def full_listing(client: Client, server: Server, size: int) -> dict[str, Any]:
+    """get_partitions of the whole table (reply received, see BenchClient) with the server's peak RSS."""
+    sampler = RssSampler(server.proc.pid)
+    before = sampler.sample()
+    with sampler:
+        out = client.run(server.port, "get_partitions_received", "--table", "scale", "--warmup", "1", "--n", "3")
+    result = {**summarize(out["latencies_ms"]), "reply_bytes": out["result_size"],
+              "rss_before_mib": [round(b / 2**20, 1) for b in before],
+              "peak_rss_process_mib": round(sampler.peak_process / 2**20, 1),
+              "peak_pss_total_mib": round(sampler.peak_total / 2**20, 1), "processes": len(sampler.pids)}
+    log(f"scale {size:,}: get_partitions (all) p50 {result['p50_ms']:.0f} ms, {out['result_size']:,} bytes; server "
+        f"peak RSS {result['peak_rss_process_mib']} MiB (largest process), PSS {result['peak_pss_total_mib']} MiB "
+        f"(all {result['processes']} processes)")
+    return result
+
+
 SCALE_READS = [
     ("get_partitions_by_filter", "get_partitions_by_filter (1 day)", ()),
     ("get_partition_names_ps", "get_partition_names_ps (1 day)", ()),
     ("get_partitions_by_names", "get_partitions_by_names (24)", ("--names", "24")),
 ]
+
+
+class RssSampler:
+    """Peak resident memory of a server's processes (parent and workers), sampled every 10 ms from /proc."""
+
+    def __init__(self, pgid: int) -> None:
+        self.pids = [int(d) for d in os.listdir("/proc") if d.isdigit() and self._pgrp(int(d)) == pgid]
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.peak_process = 0
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _pgrp(pid: int) -> int | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        return int(stat.rsplit(")", 1)[1].split()[2])
+
+    def sample(self) -> list[int]:
+        """RSS of each process."""
+        sizes = []
+        for pid in self.pids:
+            try:
+                sizes.append(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self.page)
+            except OSError:
+                pass
+        return sizes
+
+    def pss(self) -> int:
+        """Proportional set size of all processes together: pages shared after fork counted once."""
+        total = 0
+        for pid in self.pids:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            sizes = self.sample()
+            self.peak_process = max(self.peak_process, max(sizes, default=0))
+            self.peak_total = max(self.peak_total, self.pss())
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def scale(args: argparse.Namespace) -> int:
@@ -664,17 +737,23 @@ def scale(args: argparse.Namespace) -> int:
                                  *extra)
                 stage[op] = {**summarize(out["latencies_ms"]), "result_size": out["result_size"]}
                 log(f"scale {size:,}: {op} p50 {stage[op]['p50_ms']:.2f} ms ({out['result_size']} results)")
+            if size <= args.full_listing_max:
+                stage["full_listing"] = full_listing(client, mh, size)
             stages.append(stage)
         load_end = load()
         elapsed = time.monotonic() - t_start
         head = ("| partitions | add: partitions/s | add: batch | add: p50 ms/batch | "
-                + " | ".join(f"{label} p50 / p99 ms" for _, label, _ in SCALE_READS) + " |")
-        lines = [head, "|---:|---:|---:|---:|" + "---:|" * len(SCALE_READS)]
+                + " | ".join(f"{label} p50 / p99 ms" for _, label, _ in SCALE_READS)
+                + " | get_partitions (all) p50 ms | server peak MiB: RSS of the largest process / PSS of all |")
+        lines = [head, "|---:|---:|---:|---:|" + "---:|" * (len(SCALE_READS) + 2)]
         for st in stages:
             a = st["add"]
+            full = st.get("full_listing")
+            tail = (f"{fmt_ms(full['p50_ms'])} | {full['peak_rss_process_mib']:,.0f} / {full['peak_pss_total_mib']:,.0f}"
+                    if full else "— | —")
             lines.append(f"| {st['partitions']:,} | {a['partitions_per_s']:,.0f} | {a['batch']:,} | {fmt_ms(a['p50_ms'])} | "
                          + " | ".join(f"{fmt_ms(st[op]['p50_ms'])} / {fmt_ms(st[op]['p99_ms'])}" for op, _, _ in SCALE_READS)
-                         + " |")
+                         + f" | {tail} |")
         table = "\n".join(lines)
         doc = {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -718,6 +797,8 @@ def main(argv: list[str] | None = None) -> int:
     c.set_defaults(func=compare)
     s = sub.add_parser("scale", help="metahive alone: 1k .. 1M partitions in one table")
     s.add_argument("--sizes", default="1000,10000,100000,1000000")
+    s.add_argument("--full-listing-max", type=int, default=100_000,
+                   help="stages up to this size also time get_partitions of the whole table and the server's RSS")
     s.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     s.set_defaults(func=scale)
     args = parser.parse_args(argv)

@@ -271,7 +271,8 @@ public final class BenchClient {
                     client.send_get_partitions(DB, table, (short) -1);
                     byte[] reply = buffered.readExactly(replyBytes);
                     timedMs = (System.nanoTime() - s) / 1e6;
-                    TBinaryProtocol mem = new TBinaryProtocol(new org.apache.thrift.transport.TMemoryInputTransport(reply));
+                    TBinaryProtocol mem = new TBinaryProtocol(new org.apache.thrift.transport.TMemoryInputTransport(
+                            new TConfiguration(Integer.MAX_VALUE, Integer.MAX_VALUE, TConfiguration.DEFAULT_RECURSION_DEPTH), reply));
                     mem.readMessageBegin();
                     ThriftHiveMetastore.get_partitions_result result = new ThriftHiveMetastore.get_partitions_result();
                     result.read(mem);

@@ -43,7 +43,7 @@ from metastore.hive_types import is_integral
 from metastore.model import Database, FieldSchema, Function, Partition, ResourceUri, Table, TableMeta
 from metastore.names import canonical_partition_names, make_partition_name
 from metastore.partition_filter import Expr
-from metastore.store import codec
+from metastore.store import codec, pg_copy
 from metastore.store.audit_log import SqlAuditLog
 from metastore.store.engine import read_engine
 from metastore.store.filters import PartitionQuery
@@ -708,7 +708,11 @@ class SqlCatalog(Catalog):
                 query = query.where(condition)
             if max_parts is not None and max_parts >= 0:
                 query = query.limit(max_parts)
-            rows = _fetch_raw(conn, query)
+            if self._is_pg and condition is None and (max_parts is None or max_parts < 0):
+                # whole listing: id, body, set id (no name) through binary COPY
+                rows = pg_copy.copy_listing(conn, query.with_only_columns(_p.id, _p.wire, _p.cd_id))
+            else:
+                rows = _fetch_raw(conn, query)
         bodies = [r[2] for r in rows]
         cd_ids = [r[3] for r in rows]
         missing = [r[0] for r in rows if r[2] is None]
