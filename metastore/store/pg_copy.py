@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import struct
+from typing import Any
 
 import psycopg2
 import sqlalchemy as sa
@@ -74,14 +75,15 @@ def parse_listing(data: bytes) -> list[tuple[int, None, memoryview | None, int]]
             gc.enable()
 
 
-def copy_listing(conn: Connection, query: sa.Select) -> list[tuple[int, None, memoryview | None, int]]:
+def copy_listing(conn: Connection, query: sa.Select,
+                 params: dict[str, Any] | None = None) -> list[tuple[int, None, memoryview | None, int]]:
     """The rows of ``query`` (``SELECT id, wire, cd_id ...``) through binary COPY, see :func:`parse_listing`."""
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     dbapi = conn.connection.dbapi_connection
     cursor = dbapi.cursor()  # type: ignore[union-attr]
     sink = _Chunks()
     try:
-        sql = cursor.mogrify(str(compiled), compiled.params).decode()  # psycopg2's own client-side quoting
+        sql = cursor.mogrify(str(compiled), compiled.construct_params(params)).decode()  # psycopg2's own client-side quoting
         cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)", sink)
     except psycopg2.OperationalError as e:
         conn.invalidate()

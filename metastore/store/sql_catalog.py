@@ -85,9 +85,24 @@ def _fetch_raw(conn: Connection, query: sa.Executable, params: dict[str, Any] | 
 
 RANGE_LOOKUP_MIN = 64  # name lists at least this long try one range scan before IN lists
 
+# Served partitions of one table, in name order. Statements are built once: per call only values bind.
+_LISTED = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == sa.bindparam("tbl_id")).order_by(_p.name)
+# ... and only while the table remembered by a server still is the one asked for (databases are
+# never renamed, so the database id stands for the database's name).
+_STILL_THE_TABLE = sa.select(_t.id).where(
+    _t.id == sa.bindparam("tbl_id"), _t.db_id == sa.bindparam("db_id"), _t.name == sa.bindparam("tbl_name"),
+    _t.partition_keys == sa.bindparam("keys_json"),
+).exists()
+_LISTINGS = {False: _LISTED, True: _LISTED.where(_STILL_THE_TABLE)}
+_IN_NAMES = {g: q.where(_p.name.in_(sa.bindparam("names", expanding=True))) for g, q in _LISTINGS.items()}
+_IN_RANGE = {
+    g: q.where(_p.name.between(sa.bindparam("lo"), sa.bindparam("hi"))).limit(sa.bindparam("cap"))
+    for g, q in _LISTINGS.items()
+}
 
-def _rows_by_names(conn: Connection, query: sa.Select, names: list[str]) -> list[tuple[Any, ...]]:
-    """Rows of ``query`` (ordered by name, ``name`` second) whose name is in ``names``, in name order.
+
+def _rows_by_names(conn: Connection, guarded: bool, params: dict[str, Any], names: list[str]) -> list[tuple[Any, ...]]:
+    """Listed rows (id, name, wire, cd_id) whose name is in ``names``, in name order.
 
     Long lists are usually dense runs (a date range): one index range scan between the smallest and
     largest name, capped at about twice the list, is far cheaper than planning ``IN`` of 1,000
@@ -97,12 +112,12 @@ def _rows_by_names(conn: Connection, query: sa.Select, names: list[str]) -> list
     wanted = set(names)
     if len(wanted) >= RANGE_LOOKUP_MIN:
         cap = 2 * len(wanted) + 16
-        rows = _fetch_raw(conn, query.where(_p.name.between(min(wanted), max(wanted))).limit(cap))
+        rows = _fetch_raw(conn, _IN_RANGE[guarded], {**params, "lo": min(wanted), "hi": max(wanted), "cap": cap})
         if len(rows) < cap:
             return [r for r in rows if r[1] in wanted]
     rows = []
     for chunk in _chunks(sorted(wanted)):
-        rows.extend(_fetch_raw(conn, query.where(_p.name.in_(chunk))))
+        rows.extend(_fetch_raw(conn, _IN_NAMES[guarded], {**params, "names": list(chunk)}))
     rows.sort(key=lambda r: r[1])
     return rows
 
@@ -691,28 +706,24 @@ class SqlCatalog(Catalog):
         names: Sequence[str] | None, max_parts: int, *, guarded: bool,
     ) -> EncodedPartitions:
         pq = PartitionQuery(partitions, known.keys)
-        query = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == known.tbl_id).order_by(_p.name)
+        params: dict[str, Any] = {"tbl_id": known.tbl_id}
         if guarded:
-            # Databases are never renamed, so the database id stands for its name.
-            query = query.where(sa.select(_t.id).where(
-                _t.id == known.tbl_id, _t.db_id == known.db_id, _t.name == known.name,
-                _t.partition_keys == known.keys_json,
-            ).exists())
+            params.update(db_id=known.db_id, tbl_name=known.name, keys_json=known.keys_json)
         # Raw tuples (id, name, wire, cd_id): no Row objects for 10k-partition listings.
         if names is not None:
-            rows = _rows_by_names(conn, query, canonical_partition_names(pq.keys, names))
+            rows = _rows_by_names(conn, guarded, params, canonical_partition_names(pq.keys, names))
         else:
             condition = pq.spec_condition(spec) if spec is not None else pq.filter_condition(expr)
-            query = query.select_from(pq.from_clause())
+            query = _LISTINGS[guarded].select_from(pq.from_clause())
             if condition is not None:
                 query = query.where(condition)
             if max_parts is not None and max_parts >= 0:
                 query = query.limit(max_parts)
             if self._is_pg and condition is None and (max_parts is None or max_parts < 0):
                 # whole listing: id, body, set id (no name) through binary COPY
-                rows = pg_copy.copy_listing(conn, query.with_only_columns(_p.id, _p.wire, _p.cd_id))
+                rows = pg_copy.copy_listing(conn, query.with_only_columns(_p.id, _p.wire, _p.cd_id), params)
             else:
-                rows = _fetch_raw(conn, query)
+                rows = _fetch_raw(conn, query, params)
         bodies = [r[2] for r in rows]
         cd_ids = [r[3] for r in rows]
         missing = [r[0] for r in rows if r[2] is None]
