@@ -68,6 +68,7 @@ def read_engine(engine: Engine) -> Engine:
         return engine
     return sa.create_engine(
         engine.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=16, pool_recycle=1800,
+        pool_reset_on_return=None,  # autocommit: nothing to roll back when a connection is returned
         connect_args=dict(_PG_CONNECT_ARGS),
     )
 

@@ -432,6 +432,11 @@ class SqlCatalog(Catalog):
         .where(_db.name == sa.bindparam("db"), _t.name.in_(sa.bindparam("names", expanding=True)))
         .order_by(_t.name)
     )
+    # get_table, the most frequent call of all: no expanding IN to render per call
+    _GET_TABLE_ENCODED = (
+        sa.select(_t.wire, _t.cd_id, _t.name).select_from(tables.join(databases, _t.db_id == _db.id))
+        .where(_db.name == sa.bindparam("db"), _t.name == sa.bindparam("name"))
+    )
 
     def get_tables_encoded(self, db: str, names: Sequence[str]) -> EncodedTables:
         """Tables in served form: 1 statement (+1 for a column set this process has not seen)."""
@@ -439,7 +444,9 @@ class SqlCatalog(Catalog):
             raise MetaError("No reply encoder configured for encoded table reads")
         rows: list[tuple[Any, ...]] = []
         with self._read() as conn:
-            for chunk in _chunks(list(dict.fromkeys(names))):
+            if len(names) == 1:
+                rows = _fetch_raw(conn, self._GET_TABLE_ENCODED, {"db": db, "name": names[0]})
+            for chunk in _chunks(list(dict.fromkeys(names)) if len(names) > 1 else []):
                 rows.extend(_fetch_raw(conn, self._GET_TABLES_ENCODED, {"db": db, "names": list(chunk)}))
             bodies = [bytes(r[0]) if r[0] is not None else None for r in rows]  # psycopg2 gives memoryview
             if any(b is None for b in bodies):  # rows written without an encoder
