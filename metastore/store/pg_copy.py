@@ -92,4 +92,6 @@ def copy_listing(conn: Connection, query: sa.Select,
             "retry the call") from e
     finally:
         cursor.close()
-    return parse_listing(b"".join(sink.parts))
+    data = b"".join(sink.parts)
+    sink.parts.clear()  # the pieces go before parsing: one copy of the listing in memory, not two
+    return parse_listing(data)
