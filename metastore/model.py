@@ -71,6 +71,21 @@ class StorageDescriptor:
     stored_as_sub_directories: bool = False
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def storage_shape(sd: StorageDescriptor) -> tuple[object, ...]:
+    """Everything of a descriptor but its location: equal shapes encode alike apart from the location.
+
+    Nested values count by identity, so a shape is only meaningful among objects that stay alive
+    and unchanged while it is used (one call's partitions, which share their parts when equal).
+    """
+    return tuple(v if type(v) in _PLAIN else id(v) for v in map(sd.__getattribute__, _SHAPE_FIELDS))
+
+
+_SHAPE_FIELDS = tuple(name for name in StorageDescriptor.__slots__ if name != "location")
+
+
 @dataclass(slots=True)
 class Database:
     name: str = ""

@@ -584,6 +584,9 @@ class SqlCatalog(Catalog):
     def _wire(self, part: Partition) -> bytes | None:
         return self.encoder.partition_body(part) if self.encoder is not None else None
 
+    def _wires(self, parts: Sequence[Partition]) -> Sequence[bytes | None]:
+        return self.encoder.partition_bodies(parts) if self.encoder is not None else [None] * len(parts)
+
     def list_partitions_encoded(
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         names: Sequence[str] | None = None, max_parts: int = -1,
@@ -718,7 +721,9 @@ class SqlCatalog(Catalog):
             rows = []
             digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
             added: list[tuple[str, Partition, bool]] = []
-            for name, p in todo:
+            new_parts = [p for _, p in todo]
+            wires = self._wires(new_parts)
+            for (name, p), sd, wire in zip(todo, codec.dump_sds([p.sd for p in new_parts]), wires, strict=True):
                 digest = digests.get(id(p.sd.cols))
                 if digest is None:
                     digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
@@ -728,8 +733,7 @@ class SqlCatalog(Catalog):
                 rows.append(dict(
                     tbl_id=trow.id, name=name, vals=codec.dump_list(p.values), create_time=p.create_time,
                     last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
-                    sd=codec.dump_sd(p.sd), parameters=codec.dump_params(p.parameters),
-                    wire=self._wire(p),
+                    sd=sd, parameters=codec.dump_params(p.parameters), wire=wire,
                 ))
             # RETURNING in any order (ordered RETURNING makes SQLite insert row by row); map by name.
             ids = {n: i for n, i in conn.execute(partitions.insert().returning(_p.name, _p.id), rows)}
