@@ -7,8 +7,9 @@ Field names are the snake_case forms of the Hive Metastore struct fields (``tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from enum import IntEnum
+from operator import attrgetter
 
 
 class PrincipalType(IntEnum):
@@ -71,19 +72,19 @@ class StorageDescriptor:
     stored_as_sub_directories: bool = False
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
 def storage_shape(sd: StorageDescriptor) -> tuple[object, ...]:
     """Everything of a descriptor but its location: equal shapes encode alike apart from the location.
 
-    Nested values count by identity, so a shape is only meaningful among objects that stay alive
-    and unchanged while it is used (one call's partitions, which share their parts when equal).
+    Nested values (the fields with a default factory) count by identity, so a shape is only
+    meaningful among objects that stay alive and unchanged while it is used (one call's partitions,
+    which share their parts when equal).
     """
-    return tuple(v if type(v) in _PLAIN else id(v) for v in map(sd.__getattribute__, _SHAPE_FIELDS))
+    return (*map(id, _shape_nested(sd)), *_shape_plain(sd))
 
 
-_SHAPE_FIELDS = tuple(name for name in StorageDescriptor.__slots__ if name != "location")
+_shape_plain = attrgetter(*(f.name for f in fields(StorageDescriptor)
+                            if f.name != "location" and f.default_factory is MISSING))
+_shape_nested = attrgetter(*(f.name for f in fields(StorageDescriptor) if f.default_factory is not MISSING))
 
 
 @dataclass(slots=True)
