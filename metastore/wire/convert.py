@@ -6,7 +6,6 @@ recursively; column lists shared by many partitions are converted once per respo
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import types
 import typing
@@ -155,7 +154,7 @@ class PartitionReader:
     def _sd(self, sd: Any) -> model.StorageDescriptor:
         last = self._last
         if last is not None and all(getattr(sd, f) == getattr(last[0], f) for f in _SD_SHARED):
-            converted = copy.copy(last[1])
+            converted = model.shallow_copy(last[1])
             converted.location = sd.location
         else:
             converted = from_thrift(sd, model.StorageDescriptor)
