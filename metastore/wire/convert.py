@@ -10,6 +10,7 @@ import dataclasses
 import types
 import typing
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from metastore import model
@@ -128,7 +129,7 @@ def from_thrift(obj: Any, domain_cls: type) -> Any:
     return domain_cls(**kwargs)
 
 
-_SD_SHARED = tuple(spec[1] for spec in hms().StorageDescriptor.thrift_spec.values() if spec[1] != "location")
+_sd_shared = attrgetter(*(spec[1] for spec in hms().StorageDescriptor.thrift_spec.values() if spec[1] != "location"))
 
 
 class PartitionReader:
@@ -140,7 +141,7 @@ class PartitionReader:
     """
 
     def __init__(self) -> None:
-        self._last: tuple[Any, model.StorageDescriptor] | None = None  # (Thrift sd, its conversion)
+        self._last: tuple[tuple[Any, ...], model.StorageDescriptor] | None = None  # (Thrift fields, conversion)
 
     def partition(self, p: Any) -> model.Partition:
         sd, p.sd = p.sd, None
@@ -152,13 +153,14 @@ class PartitionReader:
         return part
 
     def _sd(self, sd: Any) -> model.StorageDescriptor:
+        shared = _sd_shared(sd)
         last = self._last
-        if last is not None and all(getattr(sd, f) == getattr(last[0], f) for f in _SD_SHARED):
+        if last is not None and shared == last[0]:
             converted = model.shallow_copy(last[1])
             converted.location = sd.location
         else:
             converted = from_thrift(sd, model.StorageDescriptor)
-        self._last = (sd, converted)
+        self._last = (shared, converted)
         return converted
 
 
