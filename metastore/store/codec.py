@@ -61,11 +61,16 @@ _MARK = "\x00location\x00"  # never in a stored value (PostgreSQL refuses NUL in
 
 
 def dump_sds(sds: Sequence[StorageDescriptor]) -> list[str]:
-    """``dump_sd`` of each; descriptors of one shape are dumped once and their location spliced in."""
+    """``dump_sd`` of each; from its second use, a shape is dumped once and each location spliced in."""
+    seen: set[tuple[object, ...]] = set()
     halves: dict[tuple[object, ...], tuple[str, str] | None] = {}
     result = []
     for sd in sds:
         shape = storage_shape(sd)
+        if shape not in seen:  # first use: no template (in-process callers rarely share parts)
+            seen.add(shape)
+            result.append(dump_sd(sd))
+            continue
         if shape not in halves:
             marked = dump_sd(dataclasses.replace(sd, location=_MARK)).split(_dumps(_MARK))
             halves[shape] = (marked[0], marked[1]) if len(marked) == 2 else None
