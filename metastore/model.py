@@ -7,8 +7,13 @@ Field names are the snake_case forms of the Hive Metastore struct fields (``tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from enum import IntEnum
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class PrincipalType(IntEnum):
@@ -69,6 +74,34 @@ class StorageDescriptor:
     parameters: dict[str, str] = field(default_factory=dict)
     skewed_info: SkewedInfo = field(default_factory=SkewedInfo)
     stored_as_sub_directories: bool = False
+
+
+def shallow_copy(obj: T) -> T:
+    """A copy sharing the field values (``copy.copy`` at a fifth of the cost, on every partition added)."""
+    cls = type(obj)
+    getter = _GETTERS.get(cls)
+    if getter is None:
+        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        getter = _GETTERS[cls] = attrgetter(*names) if len(names) > 1 else lambda o: (getattr(o, names[0]),)
+    return cls(*getter(obj))
+
+
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def storage_shape(sd: StorageDescriptor) -> tuple[object, ...]:
+    """Everything of a descriptor but its location: equal shapes encode alike apart from the location.
+
+    Nested values (the fields with a default factory) count by identity, so a shape is only
+    meaningful among objects that stay alive and unchanged while it is used (one call's partitions,
+    which share their parts when equal).
+    """
+    return (*map(id, _shape_nested(sd)), *_shape_plain(sd))
+
+
+_shape_plain = attrgetter(*(f.name for f in fields(StorageDescriptor)
+                            if f.name != "location" and f.default_factory is MISSING))
+_shape_nested = attrgetter(*(f.name for f in fields(StorageDescriptor) if f.default_factory is not MISSING))
 
 
 @dataclass(slots=True)

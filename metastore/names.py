@@ -16,6 +16,7 @@ _NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 # Characters Hive's FileUtils.escapePathName turns into %XX in partition names and paths.
 _ESCAPED = frozenset([chr(c) for c in range(1, 0x20)] + list("\"#%'*/:=?\\\x7f{[]^"))
 _UNESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(sorted(_ESCAPED))) + "]").search
 
 
 def normalize_name(kind: str, name: str | None) -> str:
@@ -132,7 +133,7 @@ def filter_names(names: Iterable[str], pattern: str | None) -> list[str]:
 
 def escape_path_name(value: str) -> str:
     """Hive's ``FileUtils.escapePathName``: reserved characters become ``%XX``."""
-    if not any(c in _ESCAPED for c in value):
+    if not _NEEDS_ESCAPE(value):  # the usual case, checked in C (twice per partition added)
         return value
     return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in value)
 

@@ -7,6 +7,7 @@ Only local locations (``file:`` URIs and absolute paths) are touched; object-sto
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -22,10 +23,16 @@ def local_path(location: str | None) -> Path | None:
     partition values, ``ds=a%2Fb``, and that name is used literally on disk) and no query or
     fragment (``#`` and ``?`` are ordinary characters in a directory name).
     """
+    path = _local(location)
+    return Path(path) if path is not None else None
+
+
+def _local(location: str | None) -> str | None:
+    """``local_path`` as a string (no ``Path`` object: on the path of every partition added)."""
     if not location:
         return None
     if location.startswith("/"):
-        return Path(location)
+        return location
     if not location.startswith("file:"):
         return None
     rest = location[len("file:"):]
@@ -34,7 +41,7 @@ def local_path(location: str | None) -> Path | None:
         if authority not in ("", "localhost"):
             return None
         rest = slash + path
-    return Path(rest) if rest.startswith("/") else None
+    return rest if rest.startswith("/") else None
 
 
 def to_uri(path: Path | str) -> str:
@@ -62,11 +69,18 @@ class Warehouse:
         return self.root_uri if name == "default" else join_location(self.root_uri, f"{name}.db")
 
     def make_dirs(self, location: str | None) -> None:
-        path = local_path(location)
+        """The directory and its missing parents; an existing directory is fine."""
+        path = _local(location)
         if path is None:
             return
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(path)  # usually one syscall: partitions of a call share their parents
+            except FileNotFoundError:
+                os.makedirs(path, exist_ok=True)
+            except FileExistsError:
+                if not os.path.isdir(path):
+                    raise
         except OSError as e:
             raise MetaError(f"{location} is not a directory or unable to create one: {e}") from e
 

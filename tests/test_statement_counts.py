@@ -136,6 +136,26 @@ def test_add_partitions_statements_grow_with_batches_not_rows(stack):
     assert many <= few + 4, f"adding 900 partitions took {many} statements vs {few} for 10"
 
 
+def test_add_partitions_writes_each_1000_partitions_with_their_values_in_one_statement(stack):
+    """PostgreSQL: rows and key values together (SqlCatalog._insert_partitions_pg); SQLite: one INSERT each."""
+    handler, counter = stack
+    handler.create_database(T.Database(name="bulk", parameters={}))
+    handler.create_table(_table("bulk", "t", 20))
+    parts = [T.Partition(values=["2024-03-01", str(i)], dbName="bulk", tableName="t") for i in range(1500)]
+    total = counter.count(lambda: handler.add_partitions(parts))
+    inserts = [s for s in counter.statements if "INSERT INTO mh_partition" in s]
+    per_chunk = 1 if handler.ms.catalog.engine.dialect.name == "postgresql" else 2
+    assert len(inserts) == 2 * per_chunk, inserts
+    assert total <= 7 + 2 * per_chunk  # table (x2), existence, column set, bump, change record
+    hours = decode_result("get_partitions_by_filter", handler.get_partitions_by_filter("bulk", "t", "hr > 1497", -1))
+    assert sorted(int(p.values[1]) for p in hours) == [1498, 1499]  # integral values stored as numbers
+    odd = "50%' off/é\\%(x)s"  # quotes, percent signs (no parameter parsing), escaping, non-ASCII
+    sd = _table("bulk", "t", 20).sd  # as Hive sends it: the table's descriptor without a location
+    assert handler.add_partitions([T.Partition(values=[odd, "7"], dbName="bulk", tableName="t", sd=sd)]) == 1
+    got = handler.get_partition("bulk", "t", [odd, "7"])
+    assert got.values == [odd, "7"] and got.sd.location.endswith("/ds=50%25%27 off%2Fé%5C%25(x)s/hr=7")
+
+
 def test_repeated_whole_listings_take_one_statement(stack):
     handler, counter = stack
     _setup(handler, "cached", ncols=20, nparts=200)

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -101,6 +102,25 @@ def partition_doc(part: model.Partition, same_cols: bool) -> dict[str, Any]:
         doc["sd"]["cols"] = None
         return doc
     return to_doc(part)
+
+
+def partition_docs(parts: Sequence[tuple[model.Partition, bool]]) -> list[dict[str, Any]]:
+    """``partition_doc`` of each (partition, has the table's columns); one descriptor document per shape.
+
+    The descriptor documents of one shape share their nested values (they are only serialised).
+    """
+    names = [n for n in _fields(model.Partition) or () if n != "sd"]
+    sd_docs: dict[tuple[object, ...], dict[str, Any]] = {}
+    docs = []
+    for part, same_cols in parts:
+        doc = {name: to_doc(getattr(part, name)) for name in names}
+        shape = (same_cols, *model.storage_shape(part.sd))
+        template = sd_docs.get(shape)
+        if template is None:
+            template = sd_docs[shape] = partition_doc(part, same_cols)["sd"]
+        doc["sd"] = {**template, "location": part.sd.location}
+        docs.append(doc)
+    return docs
 
 
 def partition_from_doc(doc: dict[str, Any], table_cols: list[model.FieldSchema]) -> model.Partition:

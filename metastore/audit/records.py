@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metastore.audit.context import current_actor
-from metastore.audit.definitions import partition_doc, to_doc
+from metastore.audit.definitions import partition_doc, partition_docs, to_doc
 from metastore.audit.diff import (
     DiffItem,
     database_diff,
@@ -136,7 +136,7 @@ def partitions_added(table: dict[str, Any], parts: Sequence[tuple[str, Partition
     """One record for a whole add_partitions call; ``parts`` are (name, partition, has the table's columns)."""
     if not parts:
         return None
-    docs = [partition_doc(p, same) for _, p, same in parts]
+    docs = partition_docs([(p, same) for _, p, same in parts])
     return ChangeRecord(ADD_PARTITION, table["db_name"], table["table_name"],
                         [partitions_summary("partitions_added", [n for n, _, _ in parts])],
                         after={"table": table, "partitions": docs},

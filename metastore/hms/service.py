@@ -25,7 +25,16 @@ from metastore.hive_types import validate_type
 from metastore.hms.locks import HiveLocks
 from metastore.hms.statistics import HiveStatistics
 from metastore.hms.table_filter import select_tables
-from metastore.model import Database, FieldSchema, Function, Partition, Table, TableMeta, TableType
+from metastore.model import (
+    Database,
+    FieldSchema,
+    Function,
+    Partition,
+    Table,
+    TableMeta,
+    TableType,
+    shallow_copy,
+)
 from metastore.names import (
     MAX_COLUMN_NAME_LENGTH,
     canonical_partition_names,
@@ -45,6 +54,8 @@ DO_NOT_UPDATE_STATS = "DO_NOT_UPDATE_STATS"
 EXPECTED_KEY = "expected_parameter_key"
 EXPECTED_VALUE = "expected_parameter_value"
 CASCADE = "CASCADE"
+
+ColumnMemo = dict[int, tuple[list[FieldSchema], list[FieldSchema]]]  # id(list) -> (list, checked list)
 
 
 def _now() -> int:
@@ -316,7 +327,8 @@ class HiveMetastore:
 
     # -- partitions -------------------------------------------------------------------------------
 
-    def _prepare_partition(self, table: Table, part: Partition) -> Partition:
+    def _prepare_partition(self, table: Table, part: Partition, columns: ColumnMemo | None = None) -> Partition:
+        """A validated copy with the defaults filled in; ``columns`` carries column checks across one call."""
         what = f"Partition of {table.db_name}.{table.table_name}"
         if not table.partition_keys:
             raise InvalidObjectError(f"{what}: the table is not partitioned; create it with partition keys")
@@ -329,14 +341,11 @@ class HiveMetastore:
         for key, value in zip(table.partition_keys, values, strict=True):
             if value is None or value == "":
                 raise InvalidObjectError(f"{what}: the value for partition key '{key.name}' is empty")
-        part = copy.copy(part)
+        part = shallow_copy(part)
         part.values = values
         part.db_name, part.table_name = table.db_name, table.table_name
-        sd = copy.copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
-        if not sd.cols or _same_columns(sd.cols, table.sd.cols):
-            sd.cols = table.sd.cols  # shared: one column set, validated once with the table
-        else:
-            sd.cols = self._normalize_columns(what, sd.cols)
+        sd = shallow_copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
+        sd.cols = self._partition_columns(what, table, sd.cols, {} if columns is None else columns)
         if not sd.location and table.sd.location and table.table_type != TableType.VIEW:
             sd.location = join_location(table.sd.location, make_partition_name([k.name for k in table.partition_keys], values))
         part.sd = sd
@@ -345,6 +354,19 @@ class HiveMetastore:
         part.parameters = dict(part.parameters or {})
         part.parameters.setdefault(DDL_TIME, str(now))
         return part
+
+    def _partition_columns(self, what: str, table: Table, cols: list[FieldSchema], memo: ColumnMemo) -> list[FieldSchema]:
+        """The table's own list when equal (one column set, validated with the table), else a checked copy.
+
+        Partitions of one request usually share one list object (``PartitionReader``): checked once.
+        """
+        if not cols:
+            return table.sd.cols
+        known = memo.get(id(cols))
+        if known is None:
+            checked = table.sd.cols if _same_columns(cols, table.sd.cols) else self._normalize_columns(what, cols)
+            known = memo[id(cols)] = (cols, checked)  # keeps ``cols`` alive: its id stays unique
+        return known[1]
 
     def add_partitions(self, db: str, table_name: str, parts: Sequence[Partition], if_not_exists: bool = False) -> list[Partition]:
         if not parts:
@@ -361,7 +383,8 @@ class HiveMetastore:
                     f"Partition for {p.db_name}.{p.table_name} does not belong to {table.db_name}.{table.table_name}; "
                     "send one request per table"
                 )
-        prepared = [self._prepare_partition(table, p) for p in parts]
+        columns: ColumnMemo = {}
+        prepared = [self._prepare_partition(table, p, columns) for p in parts]
         added = self.catalog.add_partitions(table.db_name, table.table_name, prepared, if_not_exists=if_not_exists)
         for p in added:
             self.warehouse.make_dirs(p.sd.location)
@@ -459,9 +482,10 @@ class HiveMetastore:
             return
         t = self.get_table(db, table)
         prepared = []
+        columns: ColumnMemo = {}
         for p in parts:
             try:
-                p = self._prepare_partition(t, p)
+                p = self._prepare_partition(t, p, columns)
             except InvalidObjectError as e:  # alter_partition* declare no InvalidObjectException slot
                 raise InvalidOperationError(e.message) from None
             if not _is_true((env or {}).get(DO_NOT_UPDATE_STATS)):

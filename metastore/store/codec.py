@@ -7,10 +7,12 @@ number of statements however wide the table is.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from metastore.model import FieldSchema, Order, SerDeInfo, SkewedInfo, StorageDescriptor
+from metastore.model import FieldSchema, Order, SerDeInfo, SkewedInfo, StorageDescriptor, storage_shape
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 _loads = json.loads
@@ -53,6 +55,28 @@ def dump_sd(sd: StorageDescriptor) -> str:
         doc["skewed"] = [skew.skewed_col_names, skew.skewed_col_values,
                          [[list(k), v] for k, v in skew.skewed_col_value_location_maps.items()]]
     return _dumps(doc)
+
+
+_MARK = "\x00location\x00"  # never in a stored value (PostgreSQL refuses NUL in text)
+
+
+def dump_sds(sds: Sequence[StorageDescriptor]) -> list[str]:
+    """``dump_sd`` of each; from its second use, a shape is dumped once and each location spliced in."""
+    seen: set[tuple[object, ...]] = set()
+    halves: dict[tuple[object, ...], tuple[str, str] | None] = {}
+    result = []
+    for sd in sds:
+        shape = storage_shape(sd)
+        if shape not in seen:  # first use: no template (in-process callers rarely share parts)
+            seen.add(shape)
+            result.append(dump_sd(sd))
+            continue
+        if shape not in halves:
+            marked = dump_sd(dataclasses.replace(sd, location=_MARK)).split(_dumps(_MARK))
+            halves[shape] = (marked[0], marked[1]) if len(marked) == 2 else None
+        pair = halves[shape]
+        result.append(pair[0] + _dumps(sd.location) + pair[1] if pair is not None else dump_sd(sd))
+    return result
 
 
 def load_sd(text: str, cols: list[FieldSchema]) -> StorageDescriptor:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg2.extensions import encodings as psycopg2_encodings
 from sqlalchemy.engine import Connection, Engine, Row
 
 from metastore.audit import records
@@ -196,6 +197,7 @@ class SqlCatalog(Catalog):
         self.listings = ListingCache()
         self._known_tables: dict[tuple[str, str], _KnownTable] = {}  # see list_partitions_encoded
         self._is_pg = engine.dialect.name == "postgresql"
+        self._psycopg2 = self._is_pg and engine.dialect.driver == "psycopg2"  # bulk inserts spelled out by the driver
         self.audit = SqlAuditLog(self)  # change records, written in each write's own transaction
         self._atomic = _AtomicScope()
 
@@ -670,6 +672,9 @@ class SqlCatalog(Catalog):
     def _wire(self, part: Partition) -> bytes | None:
         return self.encoder.partition_body(part) if self.encoder is not None else None
 
+    def _wires(self, parts: Sequence[Partition]) -> Sequence[bytes | None]:
+        return self.encoder.partition_bodies(parts) if self.encoder is not None else [None] * len(parts)
+
     def list_partitions_encoded(
         self, db: str, table: str, *, expr: Expr | None = None, spec: Sequence[str | None] | None = None,
         names: Sequence[str] | None = None, max_parts: int = -1,
@@ -825,36 +830,67 @@ class SqlCatalog(Catalog):
             todo = [(n, p) for n, p in named.items() if n not in existing]
             if not todo:
                 return []
-            table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
-            cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
-            rows = []
-            digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
-            added: list[tuple[str, Partition, bool]] = []
-            for name, p in todo:
-                digest = digests.get(id(p.sd.cols))
-                if digest is None:
-                    digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
-                if digest not in cd_ids:
-                    cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
-                added.append((name, p, digest == table_cols_digest))
-                rows.append(dict(
-                    tbl_id=trow.id, name=name, vals=codec.dump_list(p.values), create_time=p.create_time,
-                    last_access_time=p.last_access_time, write_id=p.write_id, cd_id=cd_ids[digest],
-                    sd=codec.dump_sd(p.sd), parameters=codec.dump_params(p.parameters),
-                    wire=self._wire(p),
-                ))
-            # RETURNING in any order (ordered RETURNING makes SQLite insert row by row); map by name.
-            ids = {n: i for n, i in conn.execute(partitions.insert().returning(_p.name, _p.id), rows)}
+            rows, added = self._partition_rows(conn, trow, todo)
             integral = [_is_integral_key(k) for k in keys]
-            value_rows = [
-                dict(part_id=ids[name], idx=i, tbl_id=trow.id, value=v, num=_as_int(v) if integral[i] else None)
-                for name, p in todo
-                for i, v in enumerate(p.values)
-            ]
-            conn.execute(partition_values.insert(), value_rows)
+            values = [(name, i, v, _as_int(v) if integral[i] else None) for name, p in todo for i, v in enumerate(p.values)]
+            for chunk in _chunks(range(len(rows))):
+                part_rows = rows[chunk.start:chunk.stop]
+                value_rows = values[chunk.start * len(keys):chunk.stop * len(keys)]
+                (self._insert_partitions_pg if self._psycopg2 else self._insert_partitions)(conn, trow.id, part_rows, value_rows)
             self._bump(conn, trow.id)
             self.audit.record(conn, lambda: records.partitions_added(self._table_ref(trow, keys), added))
             return [p for _, p in todo]
+
+    def _partition_rows(self, conn: Connection, trow: Row, todo: Sequence[tuple[str, Partition]]
+                        ) -> tuple[list[tuple[Any, ...]], list[tuple[str, Partition, bool]]]:
+        """``mh_partitions`` rows (``_INSERT_PARTITION`` order) and (name, partition, has the table's columns)."""
+        table_cols_digest = _digest(codec.dump_columns(self._columns(conn, {trow.cd_id})[trow.cd_id]))
+        cd_ids: dict[str, int] = {table_cols_digest: trow.cd_id}
+        digests: dict[int, str] = {}  # by id(column list): partitions usually share the table's list
+        rows: list[tuple[Any, ...]] = []
+        added: list[tuple[str, Partition, bool]] = []
+        new_parts = [p for _, p in todo]
+        sds = codec.dump_sds([p.sd for p in new_parts])
+        for (name, p), sd, wire in zip(todo, sds, self._wires(new_parts), strict=True):
+            digest = digests.get(id(p.sd.cols))
+            if digest is None:
+                digest = digests[id(p.sd.cols)] = _digest(codec.dump_columns(p.sd.cols))
+            if digest not in cd_ids:
+                cd_ids[digest] = self._column_set_id(conn, p.sd.cols)
+            added.append((name, p, digest == table_cols_digest))
+            rows.append((trow.id, name, codec.dump_list(p.values), p.create_time, p.last_access_time, p.write_id,
+                         cd_ids[digest], sd, codec.dump_params(p.parameters), wire))
+        return rows, added
+
+    @staticmethod
+    def _insert_partitions(conn: Connection, tbl_id: int, rows: Sequence[tuple[Any, ...]],
+                           values: Sequence[tuple[str, int, str, int | None]]) -> None:
+        """Partition rows, then their key values (rows of ``_INSERT_VALUES``: name, idx, value, num)."""
+        # RETURNING in any order (ordered RETURNING makes SQLite insert row by row); map by name.
+        ids = dict(conn.execute(partitions.insert().returning(_p.name, _p.id),
+                                [dict(zip(_INSERT_PARTITION, r, strict=True)) for r in rows]).all())
+        conn.execute(partition_values.insert(), [
+            dict(part_id=ids[name], idx=i, tbl_id=tbl_id, value=v, num=num) for name, i, v, num in values])
+
+    @staticmethod
+    def _insert_partitions_pg(conn: Connection, tbl_id: int, rows: Sequence[tuple[Any, ...]],
+                              values: Sequence[tuple[str, int, str, int | None]]) -> None:
+        """PostgreSQL: rows and key values in one statement of column arrays, spelled out by psycopg2.
+
+        A third of the client CPU of SQLAlchemy's executemany for 1,000 partitions and one round trip
+        instead of three; the values find their partition's new id by name in the same statement.
+        """
+        dbapi = conn.connection.driver_connection
+        cursor = dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            params = [*_arrays(rows, len(_INSERT_PARTITION)), tbl_id, *_arrays(values, 4)]
+            statement = cursor.mogrify(_PG_INSERT, params)
+        finally:
+            cursor.close()
+        conn.exec_driver_sql(
+            statement.decode(psycopg2_encodings[dbapi.encoding]),  # type: ignore[union-attr]
+            execution_options={"no_parameters": True},  # literals may hold '%': no parameter parsing
+        )
 
     def alter_partitions(self, db: str, table: str, parts: Sequence[Partition]) -> None:
         with self._write() as conn:
@@ -1015,6 +1051,24 @@ class SqlCatalog(Catalog):
                 raise NoSuchObjectError(f"Function {db}.{name} does not exist")
             conn.execute(functions.delete().where(_f.id == row.id))
             self.audit.record(conn, lambda: records.function_dropped(self._to_function(row)))
+
+
+_INSERT_PARTITION = ("tbl_id", "name", "vals", "create_time", "last_access_time", "write_id", "cd_id", "sd",
+                     "parameters", "wire")
+_PG_ARRAYS = ("int[]", "text[]", "text[]", "int[]", "int[]", "bigint[]", "int[]", "text[]", "text[]", "bytea[]")
+_PG_INSERT = (
+    "WITH p AS (INSERT INTO " + partitions.name + " (" + ", ".join(_INSERT_PARTITION) + ") "
+    "SELECT * FROM unnest(" + ", ".join("%s::" + t for t in _PG_ARRAYS) + ") RETURNING id, name) "
+    "INSERT INTO " + partition_values.name + " (part_id, idx, tbl_id, value, num) "
+    "SELECT p.id, v.idx, %s, v.value, v.num "
+    "FROM p JOIN unnest(%s::text[], %s::smallint[], %s::text[], %s::bigint[]) AS v (name, idx, value, num) "
+    "ON v.name = p.name"
+)
+
+
+def _arrays(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one list per column (``width`` empty lists for no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(width)]
 
 
 def _is_integral_key(key: FieldSchema) -> bool:

@@ -17,7 +17,7 @@ from metastore.exceptions import MetaError, NoSuchObjectError
 from metastore.hms.partition_values import partition_values
 from metastore.hms.service import EXPECTED_KEY, EXPECTED_VALUE, HiveMetastore
 from metastore.names import check_catalog, parse_partition_name
-from metastore.wire.convert import from_thrift, to_thrift, to_thrift_list
+from metastore.wire.convert import PartitionReader, from_thrift, to_thrift, to_thrift_list
 from metastore.wire.encoded import (
     EncodedValue,
     as_list,
@@ -244,13 +244,8 @@ class ThriftHandler(LockMethods, StatisticsMethods, TxnMethods, NotificationMeth
         return as_list(chunks, len(enc.bodies))
 
     def _parts(self, parts: Sequence[Any] | None) -> list[model.Partition]:
-        result = []
-        for p in parts or []:
-            part = from_thrift(p, model.Partition)
-            if p.sd is None:
-                part.sd = None
-            result.append(part)
-        return result
+        read = PartitionReader().partition
+        return [read(p) for p in parts or []]
 
     def add_partition(self, new_part: Any) -> Any:
         return to_thrift(self.ms.add_partition(self._parts([new_part])[0]))

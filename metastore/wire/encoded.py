@@ -10,7 +10,7 @@ in any order, so Java, Apache-Python and thriftpy2 clients decode exactly the sa
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from thriftpy2.protocol.cybin import TCyBinaryProtocol
@@ -18,7 +18,7 @@ from thriftpy2.transport.memory import TCyMemoryBuffer
 
 from metastore.catalog import NameListing
 from metastore.column_stats import ColumnStats
-from metastore.model import FieldSchema, Partition, Table
+from metastore.model import FieldSchema, Partition, StorageDescriptor, Table, storage_shape
 from metastore.wire.convert import to_thrift
 from metastore.wire.idl import hms
 
@@ -50,6 +50,30 @@ class WireEncoder:
         p.dbName = p.tableName = p.sd = None
         sd.cols = None
         return _fields(p) + _SD_FIELD + _fields(sd)
+
+    def partition_bodies(self, parts: Sequence[Partition]) -> list[bytes]:
+        """``partition_body`` of each; descriptors of one shape are encoded once, then the location spliced in."""
+        rests: dict[tuple[object, ...], bytes] = {}
+        bodies = []
+        for part in parts:
+            sd = part.sd
+            shape = storage_shape(sd)
+            rest = rests.get(shape)
+            if rest is None:
+                rest = rests[shape] = self._sd_fields(sd, with_location=False)
+            head = _fields(to_thrift(part, skip=("db_name", "table_name", "sd"))) + _SD_FIELD
+            bodies.append(head + _string_field(2, sd.location) + rest if sd.location is not None else head + rest)
+        return bodies
+
+    @staticmethod
+    def _sd_fields(sd: StorageDescriptor, *, with_location: bool) -> bytes:
+        """A descriptor's encoded fields but ``cols`` (served apart), optionally without ``location``
+        (field 2: encoded first, as ``cols`` is absent, so splicing it back in front gives the same bytes)."""
+        t = to_thrift(sd, {id(sd.cols): (sd.cols, [])})
+        t.cols = None
+        if not with_location:
+            t.location = None
+        return _fields(t)
 
     def table_body(self, table: Table) -> bytes:
         """All of a table's fields (``sd`` last and open, without ``cols``); ``id`` is left out."""
