@@ -344,7 +344,11 @@ class HiveMetastore:
         part = shallow_copy(part)
         part.values = values
         part.db_name, part.table_name = table.db_name, table.table_name
-        sd = shallow_copy(part.sd) if part.sd is not None else copy.deepcopy(table.sd)
+        if part.sd is not None:
+            sd = shallow_copy(part.sd)
+        else:  # append_partition: the table's descriptor, at the partition's own location (as Hive does)
+            sd = copy.deepcopy(table.sd)
+            sd.location = None
         sd.cols = self._partition_columns(what, table, sd.cols, {} if columns is None else columns)
         if not sd.location and table.sd.location and table.table_type != TableType.VIEW:
             sd.location = join_location(table.sd.location, make_partition_name([k.name for k in table.partition_keys], values))

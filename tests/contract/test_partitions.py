@@ -49,6 +49,19 @@ def test_add_partitions_returns_count(hms):
     assert hms.client.add_partitions([]) == 0
 
 
+def test_append_partition_gets_its_own_location_under_the_table(hms):
+    """append_partition sends no storage descriptor: the partition lives at <table>/<name>, like Hive."""
+    db = hms.new_db()
+    t = hms.new_table(db, "t")
+    p = hms.client.append_partition(db, "t", ["2024-01-05", "7"])
+    assert p.sd.location == f"{t.sd.location}/ds=2024-01-05/hr=7"
+    q = hms.client.append_partition_by_name(db, "t", "ds=2024-01-06/hr=8")
+    assert q.sd.location == f"{t.sd.location}/ds=2024-01-06/hr=8"
+    assert path_of(q.sd.location).is_dir()
+    stored = hms.client.get_partition(db, "t", ["2024-01-05", "7"])
+    assert (stored.sd.location, [c.name for c in stored.sd.cols]) == (p.sd.location, [c.name for c in t.sd.cols])
+
+
 def test_add_partition_returns_the_stored_partition(hms):
     db = hms.new_db()
     t = hms.new_table(db, "t")
