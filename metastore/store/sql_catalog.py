@@ -84,7 +84,7 @@ def _fetch_raw(conn: Connection, query: sa.Executable, params: dict[str, Any] | 
         result.close()
 
 
-RANGE_LOOKUP_MIN = 64  # name lists at least this long try one range scan before IN lists
+RANGE_LOOKUP_MIN = 2  # name lists at least this long try one range scan before IN lists
 
 # Served partitions of one table, in name order. Statements are built once: per call only values bind.
 _LISTED = sa.select(_p.id, _p.name, _p.wire, _p.cd_id).where(_p.tbl_id == sa.bindparam("tbl_id")).order_by(_p.name)
@@ -105,10 +105,11 @@ _IN_RANGE = {
 def _rows_by_names(conn: Connection, guarded: bool, params: dict[str, Any], names: list[str]) -> list[tuple[Any, ...]]:
     """Listed rows (id, name, wire, cd_id) whose name is in ``names``, in name order.
 
-    Long lists are usually dense runs (a date range): one index range scan between the smallest and
-    largest name, capped at about twice the list, is far cheaper than planning ``IN`` of 1,000
-    values (3-4 ms of PostgreSQL planning alone). Names sort the same in Python and in the
-    database (binary collation). When the cap is hit the range was sparse: fall back to IN lists.
+    Lists are usually dense runs (the hours of a day, a date range): one index range scan between
+    the smallest and largest name, capped at about twice the list, is cheaper than ``IN``: 0.2 vs
+    0.4 ms for 24 names on PostgreSQL, and planning ``IN`` of 1,000 values alone took 3-4 ms.
+    Names sort the same in Python and in the database (binary collation). When the cap is hit the
+    range was sparse: fall back to IN lists (a sparse list pays one capped scan more).
     """
     wanted = set(names)
     if len(wanted) >= RANGE_LOOKUP_MIN:
