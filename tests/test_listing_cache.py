@@ -136,3 +136,23 @@ def test_selective_reads_follow_renames_and_recreated_tables(two_servers):
     b.drop_table("default", "t", True)
     with pytest.raises(NoSuchObjectError, match="table not found"):
         a.get_partitions_by_filter("default", "t", 'region = "us"', -1)
+
+
+def test_name_prefix_reads_match_value_comparisons_on_tricky_values(two_servers):
+    """Leading-key equality is answered from partition names: escaped values and prefixes of other values."""
+    (a, _), _ = two_servers
+    sd = T.StorageDescriptor(cols=[T.FieldSchema(name="x", type="int")], serdeInfo=T.SerDeInfo(parameters={}))
+    a.create_table(T.Table(tableName="t", dbName="default", sd=sd, parameters={},
+                           partitionKeys=[T.FieldSchema(name="day", type="string"), T.FieldSchema(name="hr", type="int")]))
+    days = ["2024-01-1", "2024-01-10", "2024-01-1/x", "2024-01-1%", "a b", "é", "2024-01-1_"]
+    a.add_partitions([T.Partition(values=[d, str(h)], dbName="default", tableName="t") for d in days for h in (1, 2)])
+    for day in days + ["2024-01", "missing"]:
+        got = _filtered(a, "t", f'day = "{day}"')
+        assert sorted(v for _, v in got) == sorted([day, str(h)] for h in (1, 2) if day in days), day
+        names = decode_result("get_partition_names_ps", a.get_partition_names_ps("default", "t", [day, ""], -1))
+        assert len(names) == (2 if day in days else 0), (day, names)
+        spec = decode_result("get_partitions_ps", a.get_partitions_ps("default", "t", [day], -1))
+        assert sorted(p.values[0] for p in spec) == ([day, day] if day in days else []), day
+    assert [v for _, v in _filtered(a, "t", 'day = "2024-01-1" and hr > 1')] == [["2024-01-1", "2"]]
+    exact = decode_result("get_partitions_ps", a.get_partitions_ps("default", "t", ["2024-01-1/x", "2"], -1))
+    assert [p.values for p in exact] == [["2024-01-1/x", "2"]]
