@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -156,13 +158,9 @@ def crawl(sources: tuple[str, ...], db_url: str | None, metastore: str | None, w
     from crawlers.targets import TargetError
 
     if any(s.startswith("connection:") for s in sources):
-        from crawlers.registry import RegistryError
-
-        try:
+        with _user_errors():
             registry = _registry(db_url or DEFAULT_DB)
             resolved = [registry.resolve(s) for s in sources]
-        except RegistryError as e:
-            _fail(e)
         sources = tuple(url for url, _ in resolved)
         kw["connection_name"] = next((n for _, n in resolved if n), None)
     options = options_from(sources, kw)
@@ -192,6 +190,17 @@ def _registry(db_url: str):  # noqa: ANN202
 def _fail(e: Exception) -> None:
     console.print(f"[red]error:[/red] {e}", highlight=False)
     sys.exit(1)
+
+
+@contextmanager
+def _user_errors(*more: type[Exception]) -> Iterator[None]:
+    """A registry error (or one of ``more``) ends the command with a red ``error:`` line and exit 1."""
+    from crawlers.registry import RegistryError
+
+    try:
+        yield
+    except (RegistryError, *more) as e:
+        _fail(e)
 
 
 def _when(ms: int | None) -> str:
@@ -224,14 +233,12 @@ def crawler_create(name: str, sources: tuple[str, ...], db_url: str, metastore: 
     Example:
       metahive crawler create nightly /data/lake --database lake --schedule 'cron(0 2 * * ? *)'
     """
-    from crawlers.registry import CrawlerDef, RegistryError
+    from crawlers.registry import CrawlerDef
     from crawlers.scheduler import CronError
 
     database = kw.pop("database")
-    try:
+    with _user_errors(CronError):
         _registry(db_url).create(CrawlerDef(name, list(sources), database, metastore, schedule, kw))
-    except (RegistryError, CronError) as e:
-        _fail(e)
     console.print(f"crawler {name} created" + (f", schedule {schedule}" if schedule else ""), highlight=False)
 
 
@@ -249,7 +256,7 @@ def crawler_update(name: str, db_url: str, sources: tuple[str, ...], database: s
     from crawlers.registry import RegistryError
     from crawlers.scheduler import CronError
 
-    try:
+    with _user_errors(CronError):
         registry = _registry(db_url)
         d = registry.get(name)
         d.sources = list(sources) or d.sources
@@ -262,8 +269,6 @@ def crawler_update(name: str, db_url: str, sources: tuple[str, ...], database: s
                 raise RegistryError(f"--set {setting!r}: write OPTION=VALUE")
             d.options[key.replace("-", "_")] = int(value) if value.isdigit() else value
         registry.update(d)
-    except (RegistryError, CronError) as e:
-        _fail(e)
     console.print(f"crawler {name} updated", highlight=False)
 
 
@@ -291,13 +296,9 @@ def crawler_show(name: str, db_url: str) -> None:
     Example:
       metahive crawler show nightly
     """
-    from crawlers.registry import RegistryError
-
-    try:
+    with _user_errors():
         registry = _registry(db_url)
         row = registry.row(name)
-    except RegistryError as e:
-        _fail(e)
     last = registry.history(name, 1)
     doc = {"name": row.name, "state": row.state, "schedule": row.schedule, "next_run": _when(row.next_fire_ms),
            **json.loads(row.definition),
@@ -329,13 +330,10 @@ def _run_doc(run) -> dict:  # noqa: ANN001
 @click.option("--json", "as_json", is_flag=True)
 def crawler_run(name: str, db_url: str, warehouse: str, trigger: str, as_json: bool) -> None:
     """Run crawler NAME now, in this process (refused if it is running)."""
-    from crawlers.registry import RegistryError
     from crawlers.runner import run_crawler
 
-    try:
+    with _user_errors():
         outcome = run_crawler(_registry(db_url), db_url, warehouse, name, trigger)
-    except RegistryError as e:
-        _fail(e)
     if as_json:
         click.echo(json.dumps({"run_id": outcome.run_id, "state": outcome.state, "errors": outcome.errors,
                                **({"summary": outcome.result.summary()} if outcome.result else {})}, indent=2))
@@ -354,12 +352,8 @@ def crawler_run(name: str, db_url: str, warehouse: str, trigger: str, as_json: b
 @db_option
 def crawler_stop(name: str, db_url: str) -> None:
     """Ask a running crawler to stop; the run ends CANCELLED."""
-    from crawlers.registry import RegistryError
-
-    try:
+    with _user_errors():
         run_id = _registry(db_url).request_stop(name)
-    except RegistryError as e:
-        _fail(e)
     console.print(f"crawler {name}: stopping run {run_id}", highlight=False)
 
 
@@ -368,12 +362,8 @@ def crawler_stop(name: str, db_url: str) -> None:
 @db_option
 def crawler_delete(name: str, db_url: str) -> None:
     """Delete a crawler definition (its tables stay)."""
-    from crawlers.registry import RegistryError
-
-    try:
+    with _user_errors():
         _registry(db_url).delete(name)
-    except RegistryError as e:
-        _fail(e)
     console.print(f"crawler {name} deleted", highlight=False)
 
 
@@ -429,10 +419,8 @@ def connection_create(name: str, url: str, password_env: str | None, password_fi
 
     if password_env and password_file:
         _fail(RegistryError("give --password-env or --password-file, not both"))
-    try:
+    with _user_errors(ValueError):
         _registry(db_url).create_connection(name, url, password_env, password_file)
-    except (RegistryError, ValueError) as e:
-        _fail(e)
     console.print(f"connection {name} created", highlight=False)
 
 
@@ -453,12 +441,8 @@ def connection_list(db_url: str) -> None:
 @click.argument("name")
 @db_option
 def connection_delete(name: str, db_url: str) -> None:
-    from crawlers.registry import RegistryError
-
-    try:
+    with _user_errors():
         _registry(db_url).delete_connection(name)
-    except RegistryError as e:
-        _fail(e)
     console.print(f"connection {name} deleted", highlight=False)
 
 

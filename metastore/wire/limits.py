@@ -118,8 +118,8 @@ class MessageReader:
         self._structs += 1
         if self._structs * _MIN_BYTES_PER_STRUCT > self.limits.max_message_size:
             raise WireLimitError("too many structs in one message")
-        # Strings and fixed-size fields are skipped inline (most fields); containers and structs recurse.
-        unpack, end, fixed_sizes = _I32.unpack_from, self._end, _FIXED
+        # Strings and fixed-size fields are skipped in this loop (most fields); containers and structs recurse.
+        end, fixed_sizes = self._end, _FIXED
         buf, pos = self._buf, self._pos
         while True:
             if pos + 3 > len(buf) or pos + 3 > end:
@@ -136,16 +136,8 @@ class MessageReader:
                 return
             pos += 3
             if ttype == _STRING:
-                if pos + 4 > len(buf):
-                    self._pos = pos
-                    self._ensure(4)
-                    buf = self._buf
-                (size,) = unpack(buf, pos)
-                pos += 4
-                if size < 0 or pos + size > end:
-                    self._pos = pos
-                    self._check_string(size)
-                pos += size
+                pos = self._past_string(pos)
+                buf = self._buf
                 continue
             fixed = fixed_sizes.get(ttype)
             if fixed is not None:
@@ -200,21 +192,23 @@ class MessageReader:
 
     def _skip_strings(self, count: int) -> None:
         """``count`` consecutive strings: the hot path (names, values, parameters), kept tight."""
-        unpack, end = _I32.unpack_from, self._end
-        buf, pos = self._buf, self._pos
+        pos, past = self._pos, self._past_string
         for _ in range(count):
-            if pos + 4 > len(buf):
-                self._pos = pos
-                self._ensure(4)
-                buf = self._buf
-            (size,) = unpack(buf, pos)
-            pos += 4
-            if size < 0 or pos + size > end:
-                self._pos = pos
-                self._check_string(size)
-            pos += size
+            pos = past(pos)
         self._pos = pos
         self._ensure(0)
+
+    def _past_string(self, pos: int) -> int:
+        """Where the string whose length prefix starts at ``pos`` ends (its bytes may still be unread)."""
+        if pos + 4 > len(self._buf):
+            self._pos = pos
+            self._ensure(4)
+        (size,) = _I32.unpack_from(self._buf, pos)
+        pos += 4
+        if size < 0 or pos + size > self._end:
+            self._pos = pos
+            self._check_string(size)
+        return pos + size
 
     def _skip_string(self) -> None:
         size = self._i32()
